@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+"""Print test counts per suite and per kernel from JUnit XML, and fail if a
+required suite is missing, ran nothing, or skipped anything."""
+import re
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+
+def outcome(case: ET.Element) -> str:
+    for tag in ("failure", "error", "skipped"):
+        if case.find(tag) is not None:
+            return {"failure": "failed", "error": "failed", "skipped": "skipped"}[tag]
+    return "passed"
+
+
+def main(unit_xml: str, e2e_xml: str) -> int:
+    ok = True
+    suites = {}
+    for name, path in (("unit", unit_xml), ("e2e", e2e_xml)):
+        if not Path(path).exists():
+            print(f"MISSING: the {name} suite produced no report ({path})")
+            ok = False
+            continue
+        cases = ET.parse(path).getroot().iter("testcase")
+        suites[name] = [(c.get("name", ""), outcome(c)) for c in cases]
+
+    for name, cases in suites.items():
+        counts = Counter(o for _, o in cases)
+        print(f"{name:5} tests: {len(cases)} run, {counts['passed']} passed, "
+              f"{counts['failed']} failed, {counts['skipped']} skipped")
+        if not cases or counts["failed"]:
+            ok = False
+        if name == "e2e":
+            per_kernel = Counter()
+            for case, o in cases:
+                m = re.search(r"\[([^\]-]+)", case)
+                per_kernel[(m.group(1) if m else "host", o)] += 1
+            for kernel in sorted({k for k, _ in per_kernel}):
+                print(f"      kernel {kernel}: {per_kernel[(kernel, 'passed')]} passed, "
+                      f"{per_kernel[(kernel, 'failed')]} failed, "
+                      f"{per_kernel[(kernel, 'skipped')]} skipped")
+            if counts["skipped"]:
+                print("FAIL: end-to-end tests were skipped; CI must run them all")
+                ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
