@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Differences between the kernels svsm_diag builds for, in one place. The
+ * SVSM_DIAG_HAVE_* macros come from header probes in Kbuild, not from
+ * version numbers, because distribution kernels backport.
+ */
+#ifndef SVSM_DIAG_COMPAT_H
+#define SVSM_DIAG_COMPAT_H
+
+#include <linux/version.h>
+#include <asm/msr.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "svsm_diag needs Linux 6.1 or newer"
+#endif
+
+/* 6.16 renamed the 64-bit MSR accessors (rdmsrl -> rdmsrq and friends). */
+#ifdef SVSM_DIAG_HAVE_RDMSRQ
+#define svsm_diag_rdmsr_safe(msr, p)	rdmsrq_safe(msr, p)
+#define svsm_diag_native_rdmsr(msr)	native_rdmsrq(msr)
+#define svsm_diag_native_wrmsr(msr, v)	native_wrmsrq(msr, v)
+#else
+#define svsm_diag_rdmsr_safe(msr, p)	rdmsrl_safe(msr, p)
+#define svsm_diag_native_rdmsr(msr)	native_read_msr(msr)
+#define svsm_diag_native_wrmsr(msr, v)	native_wrmsrl(msr, v)
+#endif
+
+/*
+ * The kernel's SVSM guest support (snp_vmpl, X86_FEATURE_SVSM, per-CPU
+ * Calling Areas readable through MSR 0xc001f000) arrived in 6.11. Without
+ * it the real transport is compiled out and "auto" reports why.
+ */
+#if defined(SVSM_DIAG_HAVE_SNP_VMPL) && defined(CONFIG_AMD_MEM_ENCRYPT)
+#define SVSM_DIAG_SNP_TRANSPORT 1
+#else
+#define SVSM_DIAG_SNP_TRANSPORT 0
+#endif
+
+#endif /* SVSM_DIAG_COMPAT_H */

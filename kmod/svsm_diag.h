@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * svsm_diag internals: the transport interface, per-CPU state, and the
+ * functions the source files share.
+ */
+#ifndef SVSM_DIAG_H
+#define SVSM_DIAG_H
+
+#include <linux/types.h>
+#include <linux/cache.h>
+
+#include "compat.h"
+#include "svsm_diag_kernel.h"
+#include "svsm_spec.h"
+#include <linux/svsm_diag.h>
+
+struct svsm_diag_regs {
+	u64 rax, rcx, rdx, r8, r9;
+};
+
+/*
+ * Everything that touches hardware, behind one small interface, so that the
+ * protocol code around it (svsm_diag_call.c) is the same for the real
+ * SEV-SNP transport and for the emulated SVSM. Every op runs on the CPU it
+ * concerns, with interrupts disabled.
+ */
+struct svsm_diag_transport {
+	const char *name;
+	/* This CPU's GHCB MSR (0xc0010130). */
+	u64 (*ghcb_read)(void);
+	void (*ghcb_write)(u64 val);
+	/* VMGEXIT with the SVSM registers bound to RAX, RCX, RDX, R8, R9. */
+	void (*vmgexit)(struct svsm_diag_regs *regs);
+	/* The Calling Area the kernel uses on this CPU: GPA and kernel address. */
+	int (*current_ca)(u64 *gpa, void **va);
+	/*
+	 * May the SVSM be pointed at @gpa as a new CA? 0 and its kernel address
+	 * if the module can use it to remap back; -ENOENT if it is not guest
+	 * memory at all, so the SVSM will refuse it itself (emulator only);
+	 * -EINVAL if the module must refuse the remap.
+	 */
+	int (*ca_check)(u64 gpa, void **va);
+	/* A CA remap could not be undone: record what is now true. */
+	void (*ca_lost)(u64 gpa);
+};
+
+/* Per-CPU counters, written only on their own CPU with interrupts off. */
+struct svsm_diag_cpu_stats {
+	u64 calls;
+	u64 retries;
+	u64 errors;
+	u64 unserviced;
+	u32 last_result;
+	bool last_valid;
+};
+
+/* What the backend knows about the SVSM (secrets page or emulator). */
+struct svsm_diag_svsm_info {
+	u64 base;
+	u64 size;
+	u64 caa;
+	u32 max_version;
+	u32 vmpl;
+};
+
+/* Module parameters, read-only after load. */
+extern unsigned int svsm_diag_max_retries;
+extern bool svsm_diag_allow_unsafe_calls;
+extern bool svsm_diag_allow_remap_test;
+
+/* svsm_diag_call.c */
+struct svsm_diag_cpu_stats *svsm_diag_stats(unsigned int cpu);
+int svsm_diag_stats_init(void);
+void svsm_diag_stats_exit(void);
+void svsm_diag_set_transport(const struct svsm_diag_transport *xp);
+int svsm_diag_do_call(struct svsm_diag_call *arg);
+int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg);
+int svsm_diag_do_attest(struct svsm_diag_attest *arg);
+int svsm_diag_boot_remap(unsigned int cpu, u64 new_ca);
+bool svsm_diag_call_is_read_only(u32 protocol, u32 call_id, u64 rcx);
+
+/* svsm_diag_snp.c: the real SEV-SNP transport */
+void svsm_diag_parse_secrets(const u8 *fields, struct svsm_diag_svsm_info *info);
+int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason);
+int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa);
+extern const struct svsm_diag_transport svsm_diag_snp_transport;
+
+/* svsm_diag_emu.c: the emulated SVSM backend */
+int svsm_diag_emu_init(struct svsm_diag_svsm_info *info);
+void svsm_diag_emu_exit(void);
+int svsm_diag_emu_cpu_ca(unsigned int cpu, u64 *gpa, u64 *initial);
+int svsm_diag_emu_register_buffer(void *va, size_t len);
+void svsm_diag_emu_unregister_buffer(void *va);
+extern const struct svsm_diag_transport svsm_diag_emu_transport;
+
+/* svsm_diag_main.c */
+u32 svsm_diag_backend(void);
+
+#endif /* SVSM_DIAG_H */
