@@ -1,0 +1,59 @@
+// Loading and inspecting the svsm_diag kernel module through libkmod,
+// following systemd's module-util flow.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace svsm {
+
+inline constexpr const char* module_name = "svsm_diag";
+
+enum class ModuleState { not_loaded, builtin, live, coming, going };
+
+struct ModuleStatus {
+  ModuleState state = ModuleState::not_loaded;
+  bool installed = false;             // found in modules.dep for this kernel
+  std::optional<std::string> path;    // the .ko libkmod would load
+  std::optional<std::string> version; // /sys/module/<name>/version
+  std::optional<int> refcount;        // open file descriptors and users
+  std::map<std::string, std::string> parameters;
+};
+
+// Why a load or unload failed, each with its own remedy.
+enum class ModuleErrorKind {
+  not_installed,      // no module file for this kernel
+  blocked,            // deny-listed by modprobe configuration
+  signature_refused,  // Secure Boot / lockdown refused an unsigned module
+  no_device,          // the module refused to load here (-ENODEV)
+  bad_parameter,      // -EINVAL from the module: a bad parameter value
+  in_use,             // unload while open
+  permission,         // not root
+  other,
+};
+
+class ModuleError : public std::runtime_error {
+ public:
+  ModuleError(ModuleErrorKind kind, int err, const std::string& message, std::string hint);
+  [[nodiscard]] ModuleErrorKind kind() const noexcept { return kind_; }
+  [[nodiscard]] int errno_value() const noexcept { return errno_; }
+  [[nodiscard]] const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  ModuleErrorKind kind_;
+  int errno_;
+  std::string hint_;
+};
+
+[[nodiscard]] ModuleStatus module_status(const std::string& name = module_name);
+
+// Loads the module with "key=value ..." options. Already loaded or built in
+// counts as success and returns false; a fresh load returns true.
+bool load_module(const std::string& options = {}, const std::string& name = module_name);
+
+// Unloads the module. Not loaded is success and returns false.
+bool unload_module(const std::string& name = module_name);
+
+}  // namespace svsm

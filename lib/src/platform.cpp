@@ -1,0 +1,163 @@
+#include "svsm/platform.hpp"
+
+#include <cpuid.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace svsm {
+
+namespace fs = std::filesystem;
+
+std::string_view source_name(Source s) {
+  switch (s) {
+    case Source::module: return "module";
+    case Source::sysfs: return "sysfs";
+    case Source::cpuinfo: return "cpuinfo";
+    case Source::cpuid: return "cpuid";
+    case Source::configfs: return "configfs";
+    case Source::devfs: return "devfs";
+    case Source::kernel: return "kernel";
+  }
+  return "unknown";
+}
+
+std::optional<CpuidInfo> read_cpuid() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return std::nullopt;
+  CpuidInfo info;
+  char vendor[13] = {};
+  std::memcpy(vendor, &ebx, 4);
+  std::memcpy(vendor + 4, &edx, 4);
+  std::memcpy(vendor + 8, &ecx, 4);
+  info.vendor = vendor;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) info.hypervisor = ecx & (1U << 31);
+  if (__get_cpuid(0x80000000, &eax, &ebx, &ecx, &edx) && eax >= 0x8000001f &&
+      __get_cpuid(0x8000001f, &eax, &ebx, &ecx, &edx))
+    info.sev = Cpuid8000001f{eax, ebx, ecx, edx};
+  return info;
+}
+
+std::vector<std::string> parse_cpuinfo_sev_flags(std::string_view cpuinfo) {
+  static constexpr std::string_view wanted[] = {"sev", "sev_es", "sev_snp", "svsm"};
+  std::vector<std::string> found;
+  std::istringstream in{std::string(cpuinfo)};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::istringstream flags(line.substr(colon + 1));
+    std::string flag;
+    while (flags >> flag)
+      if (std::find(std::begin(wanted), std::end(wanted), flag) != std::end(wanted))
+        found.push_back(flag);
+    break;  // the first CPU speaks for all
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::optional<uint64_t> parse_sysfs_number(std::string_view text, int base) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (base == 16 && text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+    text.remove_prefix(2);
+  if (text.empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+namespace {
+
+// Contents of a file, or the errno that stopped us.
+struct ReadResult {
+  std::optional<std::string> text;
+  int error = 0;
+};
+
+ReadResult read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {std::nullopt, errno ? errno : ENOENT};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return {ss.str(), 0};
+}
+
+fs::path under(const fs::path& root, std::string_view abs) {
+  return root / fs::path(abs).relative_path();
+}
+
+std::string why(int err, std::string_view what) {
+  if (err == EACCES || err == EPERM) return std::string(what) + ": permission denied (run as root)";
+  return std::string(what) + ": " + std::strerror(err);
+}
+
+template <typename T>
+Fact<T> number_fact(const fs::path& root, std::string_view path, int base, std::string_view absent) {
+  auto r = read_file(under(root, path));
+  if (!r.text) {
+    if (r.error == ENOENT) return Fact<T>::missing(Source::sysfs, std::string(absent));
+    return Fact<T>::missing(Source::sysfs, why(r.error, path));
+  }
+  auto v = parse_sysfs_number(*r.text, base);
+  if (!v) return Fact<T>::missing(Source::sysfs, std::string(path) + ": unexpected contents");
+  return Fact<T>::of(static_cast<T>(*v), Source::sysfs);
+}
+
+Fact<bool> exists_fact(const fs::path& root, std::string_view path, Source source) {
+  std::error_code ec;
+  bool present = fs::exists(under(root, path), ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return Fact<bool>::missing(source, why(ec.value(), path));
+  return Fact<bool>::of(present, source);
+}
+
+}  // namespace
+
+PlatformFacts probe_platform(const PlatformSources& sources) {
+  PlatformFacts f;
+  const fs::path& root = sources.root;
+
+  if (auto r = read_file(under(root, "/proc/sys/kernel/osrelease")); r.text) {
+    auto rel = *r.text;
+    while (!rel.empty() && rel.back() == '\n') rel.pop_back();
+    f.kernel_release = Fact<std::string>::of(rel, Source::kernel);
+  } else {
+    f.kernel_release = Fact<std::string>::missing(Source::kernel, why(r.error, "/proc/sys/kernel/osrelease"));
+  }
+
+  auto cpuid = sources.cpuid ? sources.cpuid() : read_cpuid();
+  f.cpuid = cpuid ? Fact<CpuidInfo>::of(*cpuid, Source::cpuid)
+                  : Fact<CpuidInfo>::missing(Source::cpuid, "the CPUID instruction is not available");
+
+  if (auto r = read_file(under(root, "/proc/cpuinfo")); r.text)
+    f.cpu_flags = Fact<std::vector<std::string>>::of(parse_cpuinfo_sev_flags(*r.text), Source::cpuinfo);
+  else
+    f.cpu_flags = Fact<std::vector<std::string>>::missing(Source::cpuinfo, why(r.error, "/proc/cpuinfo"));
+
+  f.sysfs_vmpl = number_fact<uint32_t>(
+      root, "/sys/devices/system/cpu/sev/vmpl", 10,
+      "no /sys/devices/system/cpu/sev/vmpl (only SEV-SNP guests on Linux 6.11+ have it)");
+  f.sysfs_sev_status = number_fact<uint64_t>(root, "/sys/devices/system/cpu/sev/sev_status", 16, "");
+  if (!f.sysfs_sev_status.known())
+    f.sysfs_sev_status = number_fact<uint64_t>(
+        root, "/sys/hypervisor/sev/sev_status", 16,
+        "no sev_status in sysfs (only SEV guests on kernels from 2025 on have it)");
+
+  f.sev_guest_device = exists_fact(root, "/dev/sev-guest", Source::devfs);
+  f.configfs_tsm = exists_fact(root, "/sys/kernel/config/tsm/report", Source::configfs);
+  if (f.configfs_tsm.known() && !*f.configfs_tsm.value &&
+      !exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false))
+    f.configfs_tsm.note = "configfs is not mounted at /sys/kernel/config";
+  f.tpm_svsm = exists_fact(root, "/sys/bus/platform/devices/tpm-svsm", Source::sysfs);
+  return f;
+}
+
+}  // namespace svsm

@@ -1,0 +1,298 @@
+#include "svsm/status.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "svsm/error.hpp"
+#include "svsm_spec.h"
+
+namespace svsm {
+
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::svsm: return "svsm";
+    case Verdict::svsm_emulated: return "svsm-emulated";
+    case Verdict::snp_no_svsm: return "snp-no-svsm";
+    case Verdict::not_snp: return "not-snp";
+    case Verdict::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr uint64_t sev_enabled = 1ULL << 0;
+constexpr uint64_t sev_es_enabled = 1ULL << 1;
+constexpr uint64_t sev_snp_enabled = 1ULL << 2;
+// QUERY_PROTOCOL asks about one version; probe the first few.
+constexpr uint32_t max_probed_version = 4;
+
+std::string cvm_type_of(uint64_t sev_status) {
+  if (sev_status & sev_snp_enabled) return "sev-snp";
+  if (sev_status & sev_es_enabled) return "sev-es";
+  if (sev_status & sev_enabled) return "sev";
+  return "none";
+}
+
+std::string cvm_type_of(const std::vector<std::string>& flags) {
+  auto has = [&](std::string_view f) { return std::find(flags.begin(), flags.end(), f) != flags.end(); };
+  if (has("sev_snp")) return "sev-snp";
+  if (has("sev_es")) return "sev-es";
+  if (has("sev")) return "sev";
+  return "none";
+}
+
+std::string open_error_text(const Error& e, const ModuleFacts& m) {
+  switch (e.errno_value()) {
+    case ENOENT:
+      if (m.state == ModuleState::not_loaded)
+        return m.installed ? "the svsm_diag module is not loaded" : "the svsm_diag module is not installed";
+      return "/dev/svsm_diag does not exist";
+    case EACCES:
+    case EPERM:
+      return "/dev/svsm_diag: permission denied (run as root)";
+    default:
+      return e.what();
+  }
+}
+
+void add_module_facts(Status& s, const Device* dev, const Info* info) {
+  auto ms = module_status();
+  s.module.state = ms.state;
+  s.module.installed = ms.installed;
+  s.module.version = ms.version;
+  if (info) {
+    s.module.abi_version = info->abi_version;
+    s.module.backend = info->backend;
+    s.module.reason = info->reason;
+    if (!s.module.version) s.module.version = info->module_version;
+  }
+  (void)dev;
+}
+
+CaSummary summarize_cpus(const Device& dev, const Info& info) {
+  CaSummary sum;
+  std::set<uint64_t> cas;
+  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
+    CpuInfo c;
+    try {
+      c = dev.cpu(cpu);
+    } catch (const Error& e) {
+      if (e.errno_value() == ENXIO) continue;  // not a possible CPU
+      throw;
+    }
+    ++sum.possible;
+    if (c.online) ++sum.online;
+    sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
+    if (c.ca) {
+      ++sum.with_ca;
+      cas.insert(*c.ca);
+      if (c.initial_ca && *c.initial_ca == *c.ca && !c.addresses_hidden) ++sum.on_initial;
+    }
+  }
+  sum.distinct = static_cast<uint32_t>(cas.size());
+  return sum;
+}
+
+// An SEV-SNP guest needs an AMD CPU with CPUID Fn8000_001F: without them
+// the answer is certain even without the module.
+std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo>& cpuid) {
+  if (!cpuid.known()) return std::nullopt;
+  if (cpuid.value->vendor != "AuthenticAMD") return "CPUID: not an AMD CPU (" + cpuid.value->vendor + ")";
+  if (!cpuid.value->sev) return std::string("CPUID: no Fn8000_001F leaf, so no SEV");
+  if (!(cpuid.value->sev->eax & (1U << 1))) return std::string("CPUID Fn8000_001F: SEV not supported");
+  return std::nullopt;
+}
+
+uint32_t first_online_cpu(const Device& dev, const Info& info) {
+  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
+    try {
+      if (dev.cpu(cpu).online) return cpu;
+    } catch (const Error&) {
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
+  std::vector<ProtocolSupport> out;
+  for (uint32_t p = 0; p < SVSM_NR_PROTOCOLS; ++p) {
+    ProtocolSupport ps;
+    ps.protocol = p;
+    for (uint32_t v = 1; v <= max_probed_version; ++v) {
+      CallRequest req;
+      req.cpu = cpu;
+      req.protocol = SVSM_PROTOCOL_CORE;
+      req.call = SVSM_CORE_QUERY_PROTOCOL;
+      req.rcx = (static_cast<uint64_t>(p) << 32) | v;
+      auto r = dev.call(req);
+      if (r.error) throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p), r.result);
+      if (r.rcx) {
+        ps.min_version = static_cast<uint32_t>(r.rcx);
+        ps.max_version = static_cast<uint32_t>(r.rcx >> 32);
+        break;
+      }
+    }
+    out.push_back(ps);
+  }
+  return out;
+}
+
+Status collect_status(const StatusOptions& options) {
+  Status s;
+  s.platform = probe_platform(options.platform);
+  const bool root = ::geteuid() == 0;
+
+  std::optional<Device> dev;
+  std::optional<Info> info;
+  try {
+    dev.emplace(Device::open(options.device_path));
+    info = dev->info();
+  } catch (const Error& e) {
+    add_module_facts(s, nullptr, nullptr);
+    s.module.device_error = open_error_text(e, s.module);
+  }
+  if (info) add_module_facts(s, &*dev, &*info);
+
+  // CVM type and SEV_STATUS: the module reads the MSR; sysfs and cpuinfo are
+  // what non-root users have.
+  if (info && info->sev_status) {
+    s.sev_status = Fact<uint64_t>::of(*info->sev_status, Source::module);
+  } else if (s.platform.sysfs_sev_status.known()) {
+    s.sev_status = s.platform.sysfs_sev_status;
+  } else {
+    s.sev_status = Fact<uint64_t>::missing(
+        Source::module, info ? "the module could not read SEV_STATUS"
+                             : s.module.device_error + "; " + s.platform.sysfs_sev_status.unknown);
+  }
+  if (s.sev_status.known()) {
+    s.cvm_type = Fact<std::string>::of(cvm_type_of(*s.sev_status.value), s.sev_status.source);
+    if (s.platform.cpu_flags.known()) {
+      auto from_flags = cvm_type_of(*s.platform.cpu_flags.value);
+      if (from_flags != *s.cvm_type.value)
+        s.cvm_type.note = "/proc/cpuinfo flags suggest " + from_flags;
+    }
+  } else if (s.platform.cpu_flags.known()) {
+    s.cvm_type = Fact<std::string>::of(cvm_type_of(*s.platform.cpu_flags.value), Source::cpuinfo);
+    s.cvm_type.note = "from CPU flags only: SEV_STATUS was not readable";
+  } else {
+    s.cvm_type = Fact<std::string>::missing(Source::cpuinfo, s.platform.cpu_flags.unknown);
+  }
+
+  // VMPL: the module (the kernel's snp_vmpl, or the emulator) and sysfs.
+  if (info && info->vmpl) {
+    s.vmpl = Fact<uint32_t>::of(*info->vmpl, Source::module);
+    if (info->backend == Backend::emulated) s.vmpl.note = "emulated";
+    if (s.platform.sysfs_vmpl.known() && *s.platform.sysfs_vmpl.value != *info->vmpl)
+      s.vmpl.note = "sysfs says VMPL " + std::to_string(*s.platform.sysfs_vmpl.value) +
+                    (info->backend == Backend::emulated ? " (the emulator's VMPL is not the guest's)" : "");
+  } else if (s.platform.sysfs_vmpl.known()) {
+    s.vmpl = s.platform.sysfs_vmpl;
+  } else {
+    s.vmpl = Fact<uint32_t>::missing(Source::sysfs, info ? "not an SEV-SNP guest"
+                                                         : s.platform.sysfs_vmpl.unknown);
+  }
+
+  // The SVSM itself.
+  if (info) {
+    bool present = info->backend != Backend::none;
+    s.svsm_present = Fact<bool>::of(present, Source::module);
+    if (info->svsm) s.svsm = Fact<SvsmDescription>::of(*info->svsm, Source::module);
+    else s.svsm = Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
+    if (info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
+  } else if (s.vmpl.known()) {
+    // Linux runs above VMPL0 only under an SVSM.
+    s.svsm_present = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);
+    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+  } else {
+    s.svsm_present = Fact<bool>::missing(Source::module, s.module.device_error);
+    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+  }
+
+  // Protocols, vTPM and Calling Areas need the device (and root for calls).
+  const std::string no_device = info ? "no SVSM" : s.module.device_error;
+  s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, no_device);
+  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, no_device);
+  s.calling_areas = Fact<CaSummary>::missing(Source::module, no_device);
+  if (info && info->backend != Backend::none) {
+    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(*dev, *info), Source::module);
+    if (!options.query_svsm) {
+      s.protocols.unknown = "not queried";
+      s.vtpm_commands.unknown = "not queried";
+    } else if (!root) {
+      s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
+      s.needs_root.push_back("SVSM protocols (QUERY_PROTOCOL)");
+    } else {
+      uint32_t cpu = first_online_cpu(*dev, *info);
+      s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, cpu), Source::module);
+      const auto& vt = (*s.protocols.value)[SVSM_PROTOCOL_VTPM];
+      if (vt.offered()) {
+        CallRequest req;
+        req.cpu = cpu;
+        req.protocol = SVSM_PROTOCOL_VTPM;
+        req.call = SVSM_VTPM_QUERY;
+        auto r = dev->call(req);
+        if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
+        else s.vtpm_commands.unknown = "VTPM QUERY failed";
+      } else {
+        s.vtpm_commands.unknown = "the SVSM offers no vTPM protocol";
+      }
+    }
+  }
+
+  // vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
+  if (s.vtpm_commands.known()) {
+    s.vtpm = Fact<bool>::of((*s.vtpm_commands.value >> SVSM_VTPM_SEND_COMMAND) & 1, Source::module);
+  } else if (s.protocols.known()) {
+    s.vtpm = Fact<bool>::of(false, Source::module);
+  } else if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) {
+    s.vtpm = Fact<bool>::of(true, Source::sysfs);
+  } else {
+    s.vtpm = Fact<bool>::missing(Source::module, s.protocols.unknown);
+  }
+
+  // The verdict.
+  if (info) {
+    switch (info->backend) {
+      case Backend::snp:
+        s.verdict = Verdict::svsm;
+        s.verdict_reason = "SEV-SNP guest at VMPL" + std::to_string(info->vmpl.value_or(0)) + " under an SVSM";
+        break;
+      case Backend::emulated:
+        s.verdict = Verdict::svsm_emulated;
+        s.verdict_reason = "emulated SVSM (svsm_diag backend=emulated); this machine is " +
+                           (s.cvm_type.value == std::optional<std::string>("none")
+                                ? std::string("not a confidential VM")
+                                : "a " + s.cvm_type.value.value_or("?") + " guest");
+        break;
+      case Backend::none:
+        s.verdict = info->reason == NoSvsmReason::vmpl0 ? Verdict::snp_no_svsm
+                    : info->reason == NoSvsmReason::not_snp ? Verdict::not_snp
+                                                             : Verdict::unknown;
+        s.verdict_reason = std::string(no_svsm_reason_text(info->reason));
+        break;
+    }
+  } else if (s.vmpl.known()) {
+    s.verdict = *s.vmpl.value > 0 ? Verdict::svsm : Verdict::snp_no_svsm;
+    s.verdict_reason = "from sysfs (VMPL " + std::to_string(*s.vmpl.value) + "); " + s.module.device_error;
+  } else if (s.cvm_type.known() && *s.cvm_type.value != "sev-snp" && s.cvm_type.source != Source::cpuinfo) {
+    s.verdict = Verdict::not_snp;
+    s.verdict_reason = "SEV_STATUS shows no SEV-SNP";
+  } else if (auto why = cpuid_rules_out_snp(s.platform.cpuid)) {
+    s.verdict = Verdict::not_snp;
+    s.verdict_reason = *why;
+  } else {
+    s.verdict = Verdict::unknown;
+    s.verdict_reason = s.module.device_error;
+    if (!root) s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM)");
+  }
+  return s;
+}
+
+}  // namespace svsm
