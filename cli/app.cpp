@@ -1,0 +1,136 @@
+#include "app.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "svsm/device.hpp"
+#include "svsm/error.hpp"
+#include "svsm/module.hpp"
+#include "svsm/version.hpp"
+
+namespace svsmctl {
+
+const Runner* Registry::chosen() const {
+  // The deepest parsed command wins ("module load" over "module").
+  const Runner* best = nullptr;
+  for (const auto& [sub, run] : commands_)
+    if (sub->parsed()) best = &run;
+  return best;
+}
+
+namespace {
+
+std::string errno_hint(const svsm::Error& e) {
+  switch (e.errno_value()) {
+    case ENOENT: return "load the module with 'svsmctl module load' (or 'modprobe svsm_diag')";
+    case EACCES: return "run as root: /dev/svsm_diag is readable by root only";
+    case EPERM:
+      return "run as root; on a real SEV-SNP guest, calls that change state also need the module "
+             "parameter allow_unsafe_calls=1 (and allow_remap_test=1 for remap-ca)";
+    case ENODEV: return "there is no SVSM here: 'svsmctl status' says why";
+    case ENXIO: return "that CPU is offline or does not exist: see 'svsmctl cpus'";
+    case EPROTO: return "the svsmctl and svsm_diag versions do not match: install the same version of both";
+    default: return {};
+  }
+}
+
+int exit_code_for(const svsm::Error& e) {
+  switch (e.errno_value()) {
+    case ENOENT:
+    case EACCES:
+    case EPERM:
+    case EPROTO:
+      return exit_unavailable;
+    case ENODEV:
+      return exit_not_svsm;
+    case EIO:
+    case EBUSY:
+    case ECOMM:
+    case EREMOTEIO:
+      return exit_svsm_error;
+    default:
+      return exit_failure;
+  }
+}
+
+int exit_code_for(const svsm::ModuleError& e) {
+  switch (e.kind()) {
+    case svsm::ModuleErrorKind::no_device: return exit_not_svsm;
+    case svsm::ModuleErrorKind::bad_parameter: return exit_usage;
+    case svsm::ModuleErrorKind::other: return exit_failure;
+    default: return exit_unavailable;
+  }
+}
+
+void report(Output& out, bool json, int code, const std::string& message, const std::string& hint,
+            std::optional<int> err = {}, std::optional<uint32_t> svsm_result = {}) {
+  out.error(message, hint);
+  if (!json) return;
+  nlohmann::json e = {{"message", message}, {"exit_code", code}};
+  if (!hint.empty()) e["hint"] = hint;
+  if (err) e["errno"] = *err, e["errno_name"] = strerrorname_np(*err) ? strerrorname_np(*err) : "";
+  if (svsm_result) e["svsm_result"] = *svsm_result;
+  auto doc = json_header("error");
+  doc["error"] = e;
+  out.document(doc);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
+  GlobalOptions g;
+  Registry reg;
+
+  app.set_version_flag("-V,--version", std::string("svsmctl ") + svsm::version);
+  app.add_flag("--json", g.json, "Print JSON (schema_version 1) instead of text");
+  app.add_flag("-q,--quiet", g.quiet, "Print nothing; only the exit status tells");
+  app.add_option("--color", g.color, "Colour text output: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  app.add_option("--device", g.device, "The svsm_diag device")
+      ->default_str(svsm::default_device_path);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  add_status(app, reg);
+  add_module(app, reg);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? exit_ok : exit_usage;
+  }
+  if (g.device.empty()) g.device = svsm::default_device_path;
+
+  bool color = g.color == "always" || (g.color == "auto" && !g.json && ::isatty(STDOUT_FILENO));
+  Output out(g.json, g.quiet, color);
+  const Runner* runner = reg.chosen();
+  if (!runner) {
+    out.error("no command given", "see 'svsmctl --help'");
+    return exit_usage;
+  }
+
+  try {
+    return (*runner)(g, out);
+  } catch (const UsageError& e) {
+    report(out, g.json, exit_usage, e.what(), "see 'svsmctl --help'");
+    return exit_usage;
+  } catch (const svsm::ModuleError& e) {
+    int code = exit_code_for(e);
+    report(out, g.json, code, e.what(), e.hint(), e.errno_value());
+    return code;
+  } catch (const svsm::Error& e) {
+    int code = exit_code_for(e);
+    report(out, g.json, code, e.what(), errno_hint(e), e.errno_value(), e.svsm_result());
+    return code;
+  } catch (const std::exception& e) {
+    report(out, g.json, exit_failure, e.what(), "");
+    return exit_failure;
+  }
+}
+
+}  // namespace svsmctl

@@ -1,0 +1,112 @@
+// svsmctl module load|unload|status: the svsm_diag kernel module.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "app.hpp"
+#include "svsm/module.hpp"
+
+namespace svsmctl {
+
+namespace {
+
+struct LoadOptions {
+  std::string backend;
+  std::vector<std::string> params;
+};
+
+std::string_view state_text(svsm::ModuleState s) {
+  switch (s) {
+    case svsm::ModuleState::not_loaded: return "not loaded";
+    case svsm::ModuleState::builtin: return "built in";
+    case svsm::ModuleState::live: return "loaded";
+    case svsm::ModuleState::coming: return "loading";
+    case svsm::ModuleState::going: return "unloading";
+  }
+  return "unknown";
+}
+
+std::string options_text(const LoadOptions& o) {
+  std::string opts;
+  if (!o.backend.empty()) opts = "backend=" + o.backend;
+  for (const auto& p : o.params) {
+    if (p.find('=') == std::string::npos || p.front() == '=' || p.find_first_of(" \t\n") != std::string::npos)
+      throw UsageError("--param '" + p + "': expected KEY=VALUE with no spaces, e.g. --param emu_vmpl=1");
+    if (p.rfind("backend=", 0) == 0 && !o.backend.empty())
+      throw UsageError("--param backend=... and --backend both given; use --backend");
+    opts += (opts.empty() ? "" : " ") + p;
+  }
+  return opts;
+}
+
+int run_load(const LoadOptions& o, const GlobalOptions& g, Output& out) {
+  bool loaded = svsm::load_module(options_text(o));
+  if (g.json) {
+    auto doc = json_header("module load");
+    doc["loaded"] = loaded;
+    doc["already_loaded"] = !loaded;
+    out.document(doc);
+  } else if (!loaded) {
+    out.warning("svsm_diag is already loaded; its parameters are unchanged (unload it first to change them)");
+  } else {
+    out.print("svsm_diag loaded\n");
+  }
+  return exit_ok;
+}
+
+int run_unload(const GlobalOptions& g, Output& out) {
+  bool unloaded = svsm::unload_module();
+  if (g.json) {
+    auto doc = json_header("module unload");
+    doc["unloaded"] = unloaded;
+    out.document(doc);
+  } else {
+    out.print("{}\n", unloaded ? "svsm_diag unloaded" : "svsm_diag was not loaded");
+  }
+  return exit_ok;
+}
+
+int run_module_status(const GlobalOptions& g, Output& out) {
+  auto st = svsm::module_status();
+  if (g.json) {
+    auto doc = json_header("module status");
+    doc["state"] = state_text(st.state);
+    doc["installed"] = st.installed;
+    doc["path"] = st.path ? nlohmann::json(*st.path) : nlohmann::json(nullptr);
+    doc["version"] = st.version ? nlohmann::json(*st.version) : nlohmann::json(nullptr);
+    doc["refcount"] = st.refcount ? nlohmann::json(*st.refcount) : nlohmann::json(nullptr);
+    doc["parameters"] = st.parameters;
+    out.document(doc);
+  } else {
+    out.print("svsm_diag: {}{}\n", state_text(st.state), st.version ? ", version " + *st.version : "");
+    out.print("  file: {}\n", st.path.value_or("not installed for this kernel"));
+    if (st.refcount) out.print("  users: {}\n", *st.refcount);
+    for (const auto& [k, v] : st.parameters) out.print("  {} = {}\n", k, v);
+  }
+  return st.state == svsm::ModuleState::live || st.state == svsm::ModuleState::builtin ? exit_ok
+                                                                                       : exit_unavailable;
+}
+
+}  // namespace
+
+void add_module(CLI::App& app, Registry& reg) {
+  auto* mod = app.add_subcommand("module", "Load, unload or inspect the svsm_diag kernel module");
+  mod->require_subcommand(1);
+
+  auto lo = std::make_shared<LoadOptions>();
+  auto* load = mod->add_subcommand("load", "Load svsm_diag (through libkmod, as modprobe does)");
+  load->add_option("--backend", lo->backend,
+                   "auto (SEV-SNP when under an SVSM), snp (or fail), emulated (the emulated SVSM, for tests)")
+      ->check(CLI::IsMember({"auto", "snp", "emulated"}));
+  load->add_option("--param", lo->params, "A further module parameter, KEY=VALUE (see modinfo svsm_diag)")
+      ->type_name("KEY=VALUE");
+  reg.add(load, [lo](const GlobalOptions& g, Output& out) { return run_load(*lo, g, out); });
+
+  auto* unload = mod->add_subcommand("unload", "Unload svsm_diag (refused while /dev/svsm_diag is open)");
+  reg.add(unload, [](const GlobalOptions& g, Output& out) { return run_unload(g, out); });
+
+  auto* status = mod->add_subcommand("status", "Show whether svsm_diag is installed and loaded, and its parameters");
+  reg.add(status, [](const GlobalOptions& g, Output& out) { return run_module_status(g, out); });
+}
+
+}  // namespace svsmctl

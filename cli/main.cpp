@@ -1,0 +1,16 @@
+// svsmctl: diagnose AMD SEV-SNP guests running under an SVSM.
+#include <cstdio>
+#include <exception>
+
+#include "app.hpp"
+
+int main(int argc, char** argv) noexcept {
+  try {
+    return svsmctl::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "svsmctl: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "svsmctl: internal error\n");
+  }
+  return svsmctl::exit_failure;
+}
