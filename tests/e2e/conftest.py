@@ -1,0 +1,131 @@
+"""End-to-end tests: real Debian kernels in QEMU, svsm_diag and svsmctl inside.
+
+One VM per kernel for the whole session (parametrized), shared by the tests
+that ask for `guest`. After every test the guest's kernel log and taint are
+checked: a BUG, WARNING, Oops, sanitizer report or a new taint flag fails
+the test that caused it. Every test starts with the module unloaded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vm"))
+import vm as vmlib  # noqa: E402
+
+KERNELS = vmlib.find_kernels()
+STRICT = os.environ.get("SVSMCTL_REQUIRE_VM") == "1"
+
+
+def pytest_configure(config):
+    if STRICT and len(KERNELS) < 2:
+        raise pytest.UsageError(
+            f"SVSMCTL_REQUIRE_VM=1 but only {len(KERNELS)} kernel(s) have a built svsm_diag.ko "
+            f"under {vmlib.build_dir()}/kmod: {[k.release for k in KERNELS]}")
+
+
+def project_version() -> str:
+    cache = vmlib.build_dir() / "CMakeCache.txt"
+    for line in cache.read_text().splitlines():
+        if line.startswith("CMAKE_PROJECT_VERSION:"):
+            return line.split("=", 1)[1]
+    raise RuntimeError(f"no CMAKE_PROJECT_VERSION in {cache}")
+
+
+@pytest.fixture(scope="session", params=KERNELS or [None],
+                ids=[k.name for k in KERNELS] or ["no-kernel"])
+def vm(request):
+    kernel = request.param
+    if kernel is None:
+        pytest.skip("no kernel with a built svsm_diag.ko (build first, see README)")
+    machine = vmlib.boot(kernel)
+    print(f"\nbooted {kernel.release} in {machine.boot_seconds:.1f}s ({machine.accel})")
+    yield machine
+    machine.stop()
+
+
+class Guest:
+    """Helpers over one running VM."""
+
+    def __init__(self, machine: vmlib.VM):
+        self.vm = machine
+
+    @property
+    def kernel(self) -> vmlib.Kernel:
+        return self.vm.kernel
+
+    def run(self, cmd: str, timeout: float = 120) -> vmlib.Result:
+        return self.vm.run(cmd, timeout)
+
+    def ok(self, cmd: str, timeout: float = 120) -> str:
+        r = self.run(cmd, timeout)
+        assert r.rc == 0, f"{cmd!r} exited {r.rc}\nstdout:\n{r.out}\nstderr:\n{r.err}"
+        return r.out
+
+    def svsmctl(self, *args: str, user: str | None = None) -> vmlib.Result:
+        cmd = "svsmctl " + " ".join(shlex.quote(a) for a in args)
+        if user:
+            cmd = f"su -s /bin/sh {user} -c {shlex.quote(cmd)}"
+        return self.run(cmd)
+
+    def svsmctl_json(self, *args: str, user: str | None = None, rc: int = 0) -> dict:
+        r = self.svsmctl("--json", *args, user=user)
+        assert r.rc == rc, f"svsmctl {' '.join(args)} exited {r.rc}, wanted {rc}\n{r.out}\n{r.err}"
+        return json.loads(r.out)
+
+    def ioctl(self, command: str, **fields) -> dict:
+        args = " ".join(f"{k.replace('__', '.')}={v}" for k, v in fields.items())
+        r = self.run(f"svsm-ioctl {command} {args}")
+        assert r.rc == 0, f"svsm-ioctl failed: {r.out}{r.err}"
+        return json.loads(r.out)
+
+    def load(self, backend: str = "emulated", **params) -> None:
+        opts = " ".join(f"{k}={v}" for k, v in params.items())
+        self.ok(f"modprobe svsm_diag backend={backend} {opts}")
+
+    def unload(self) -> None:
+        self.run("rmmod svsm_diag 2>/dev/null")
+
+    def inject(self, fault: str) -> None:
+        self.ok(f"echo {shlex.quote(fault)} > /sys/kernel/debug/svsm_diag/fault")
+
+    def emu_state(self) -> dict:
+        state = {"cpus": {}}
+        for line in self.ok("cat /sys/kernel/debug/svsm_diag/state").splitlines():
+            parts = line.split()
+            if parts[0] == "cpu":
+                fields = dict(zip(parts[2::2], parts[3::2]))
+                state["cpus"][int(parts[1])] = {k: int(v, 0) for k, v in fields.items()}
+            else:
+                state[parts[0]] = int(parts[1], 0)
+        return state
+
+
+@pytest.fixture
+def guest(vm):
+    g = Guest(vm)
+    g.unload()
+    vm.kernel_log_problems()  # start each test from a clean log
+    yield g
+    problems = vm.kernel_log_problems()
+    g.unload()
+    problems += vm.kernel_log_problems()
+    if problems:
+        pytest.fail("kernel log after the test:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def emu(guest):
+    """The guest with svsm_diag loaded on the emulated SVSM backend."""
+    guest.load("emulated")
+    return guest
+
+
+@pytest.fixture(scope="session")
+def version() -> str:
+    return project_version()

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * svsm-ioctl: issue one raw svsm_diag ioctl with every field under the
+ * caller's control, and print the struct that came back as JSON. The e2e
+ * tests use it to send exactly one invalid field at a time.
+ *
+ *   svsm-ioctl COMMAND [FIELD=VALUE]...
+ *   COMMAND: info, cpu, call, remap, attest
+ *   FIELD:   any struct field by name (report.len, step... are nested),
+ *            plus: cmd=N (ioctl number), tail=N (a byte after the struct,
+ *            for size tests), data=HEX (CALL buffer), report_cap=N,
+ *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N.
+ *   VALUE:   a number (decimal or 0x hex), HEX bytes for byte arrays, or
+ *            for address fields: unmapped, readonly, kernel.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/svsm_diag.h>
+
+struct field {
+	const char *name;
+	size_t offset;
+	size_t size;
+	int bytes;		/* a byte array, printed and parsed as hex */
+};
+
+#define F(type, member) { #member, offsetof(type, member), sizeof(((type *)0)->member), 0 }
+#define FB(type, member) { #member, offsetof(type, member), sizeof(((type *)0)->member), 1 }
+#define FN(type, name, member) { name, offsetof(type, member), sizeof(((type *)0)->member), 0 }
+
+static const struct field info_fields[] = {
+	F(struct svsm_diag_info, size), F(struct svsm_diag_info, flags),
+	F(struct svsm_diag_info, abi_version), F(struct svsm_diag_info, backend),
+	F(struct svsm_diag_info, reason), F(struct svsm_diag_info, valid),
+	F(struct svsm_diag_info, features), F(struct svsm_diag_info, sev_status),
+	F(struct svsm_diag_info, svsm_base), F(struct svsm_diag_info, svsm_size),
+	F(struct svsm_diag_info, svsm_caa), F(struct svsm_diag_info, svsm_max_version),
+	F(struct svsm_diag_info, vmpl), F(struct svsm_diag_info, nr_cpu_ids),
+	F(struct svsm_diag_info, nr_possible), F(struct svsm_diag_info, nr_online),
+	F(struct svsm_diag_info, max_retries), F(struct svsm_diag_info, policy),
+	F(struct svsm_diag_info, rsvd), FB(struct svsm_diag_info, module_version),
+	{ NULL }
+};
+
+static const struct field cpu_fields[] = {
+	F(struct svsm_diag_cpu, size), F(struct svsm_diag_cpu, flags),
+	F(struct svsm_diag_cpu, cpu), F(struct svsm_diag_cpu, state),
+	F(struct svsm_diag_cpu, apic_id), F(struct svsm_diag_cpu, last_result),
+	F(struct svsm_diag_cpu, ca_gpa), F(struct svsm_diag_cpu, initial_ca_gpa),
+	F(struct svsm_diag_cpu, calls), F(struct svsm_diag_cpu, retries),
+	F(struct svsm_diag_cpu, errors), F(struct svsm_diag_cpu, unserviced),
+	{ NULL }
+};
+
+static const struct field call_fields[] = {
+	F(struct svsm_diag_call, size), F(struct svsm_diag_call, flags),
+	F(struct svsm_diag_call, cpu), F(struct svsm_diag_call, protocol),
+	F(struct svsm_diag_call, call_id), F(struct svsm_diag_call, buf_reg),
+	F(struct svsm_diag_call, rcx), F(struct svsm_diag_call, rdx),
+	F(struct svsm_diag_call, r8), F(struct svsm_diag_call, r9),
+	F(struct svsm_diag_call, buf_addr), F(struct svsm_diag_call, buf_len),
+	F(struct svsm_diag_call, result), F(struct svsm_diag_call, rax_out),
+	F(struct svsm_diag_call, rcx_out), F(struct svsm_diag_call, rdx_out),
+	F(struct svsm_diag_call, r8_out), F(struct svsm_diag_call, r9_out),
+	F(struct svsm_diag_call, status), F(struct svsm_diag_call, retries),
+	{ NULL }
+};
+
+#define STEP(i) \
+	FN(struct svsm_diag_remap_test, "step" #i ".result", step[i].result), \
+	FN(struct svsm_diag_remap_test, "step" #i ".status", step[i].status), \
+	FN(struct svsm_diag_remap_test, "step" #i ".error", step[i].error), \
+	FN(struct svsm_diag_remap_test, "step" #i ".rsvd", step[i].rsvd)
+
+static const struct field remap_fields[] = {
+	F(struct svsm_diag_remap_test, size), F(struct svsm_diag_remap_test, flags),
+	F(struct svsm_diag_remap_test, cpu), F(struct svsm_diag_remap_test, steps_done),
+	F(struct svsm_diag_remap_test, orig_ca), F(struct svsm_diag_remap_test, test_ca),
+	F(struct svsm_diag_remap_test, outcome), F(struct svsm_diag_remap_test, rsvd),
+	STEP(0), STEP(1), STEP(2), STEP(3),
+	{ NULL }
+};
+
+#define BUF(b) \
+	FN(struct svsm_diag_attest, #b ".addr", b.addr), \
+	FN(struct svsm_diag_attest, #b ".len", b.len), \
+	FN(struct svsm_diag_attest, #b ".used", b.used), \
+	FN(struct svsm_diag_attest, #b ".rsvd0", b.rsvd[0]), \
+	FN(struct svsm_diag_attest, #b ".rsvd1", b.rsvd[1])
+
+static const struct field attest_fields[] = {
+	F(struct svsm_diag_attest, size), F(struct svsm_diag_attest, flags),
+	F(struct svsm_diag_attest, cpu), F(struct svsm_diag_attest, manifest_version),
+	FB(struct svsm_diag_attest, service_guid), FB(struct svsm_diag_attest, nonce),
+	BUF(report), BUF(manifest), BUF(certs),
+	F(struct svsm_diag_attest, result), F(struct svsm_diag_attest, status),
+	F(struct svsm_diag_attest, attempts), F(struct svsm_diag_attest, rsvd),
+	{ NULL }
+};
+
+struct command {
+	const char *name;
+	unsigned long cmd;
+	size_t size;
+	const struct field *fields;
+};
+
+static const struct command commands[] = {
+	{ "info", SVSM_DIAG_GET_INFO, sizeof(struct svsm_diag_info), info_fields },
+	{ "cpu", SVSM_DIAG_GET_CPU, sizeof(struct svsm_diag_cpu), cpu_fields },
+	{ "call", SVSM_DIAG_CALL, sizeof(struct svsm_diag_call), call_fields },
+	{ "remap", SVSM_DIAG_REMAP_CA_TEST, sizeof(struct svsm_diag_remap_test), remap_fields },
+	{ "attest", SVSM_DIAG_ATTEST, sizeof(struct svsm_diag_attest), attest_fields },
+	{ NULL }
+};
+
+static void die(const char *what, const char *arg)
+{
+	fprintf(stderr, "svsm-ioctl: %s: %s\n", what, arg);
+	exit(2);
+}
+
+static uint64_t special_address(const char *v)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (!strcmp(v, "kernel"))
+		return 0xffffffff81000000ULL;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap", strerror(errno));
+	if (!strcmp(v, "unmapped")) {
+		munmap(p, page);
+	} else if (!strcmp(v, "readonly")) {
+		memset(p, 0, page);
+		mprotect(p, page, PROT_READ);
+	} else {
+		return 0;
+	}
+	return (uintptr_t)p;
+}
+
+static uint64_t number(const char *v)
+{
+	uint64_t special = special_address(v);
+	char *end;
+
+	if (special)
+		return special;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 0);
+	if (errno || *end || !*v)
+		die("not a number", v);
+	return n;
+}
+
+static size_t hex_bytes(const char *v, uint8_t *out, size_t max)
+{
+	size_t n = strlen(v) / 2, i;
+
+	if (strlen(v) % 2 || n > max)
+		die("bad hex (even length, fits the field)", v);
+	for (i = 0; i < n; i++) {
+		unsigned int b;
+
+		if (sscanf(v + 2 * i, "%2x", &b) != 1)
+			die("bad hex", v);
+		out[i] = b;
+	}
+	return n;
+}
+
+static void put(uint8_t *s, const struct field *f, uint64_t v)
+{
+	switch (f->size) {
+	case 1: { uint8_t x = v; memcpy(s + f->offset, &x, 1); break; }
+	case 2: { uint16_t x = v; memcpy(s + f->offset, &x, 2); break; }
+	case 4: { uint32_t x = v; memcpy(s + f->offset, &x, 4); break; }
+	default: memcpy(s + f->offset, &v, 8);
+	}
+}
+
+static uint64_t get(const uint8_t *s, const struct field *f)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, s + f->offset, f->size > 8 ? 8 : f->size);
+	if (f->size == 4)
+		v &= 0xffffffffULL;
+	return v;
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	putchar('"');
+}
+
+static const struct field *find(const struct field *fields, const char *name)
+{
+	for (; fields->name; fields++)
+		if (!strcmp(fields->name, name))
+			return fields;
+	return NULL;
+}
+
+static uint8_t *alloc_buf(size_t n)
+{
+	uint8_t *p = calloc(1, n ? n : 1);
+
+	if (!p)
+		die("calloc", "out of memory");
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	uint8_t *s, *data = NULL, *report = NULL, *manifest = NULL, *certs = NULL;
+	size_t data_len = 0, report_cap = 0, manifest_cap = 0, certs_cap = 0;
+	unsigned long cmd;
+	long repeat = 1, i;
+	int fd, rc = 0, err = 0, tail = -1;
+	const char *dev = getenv("SVSM_DIAG_DEVICE") ? getenv("SVSM_DIAG_DEVICE") : "/dev/svsm_diag";
+
+	if (argc < 2)
+		die("usage", "svsm-ioctl info|cpu|call|remap|attest [FIELD=VALUE]...");
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			break;
+	if (!c->name)
+		die("unknown command", argv[1]);
+
+	/* Room past the struct for size tests. */
+	s = alloc_buf(8192);
+	cmd = c->cmd;
+	put(s, &(struct field){ "size", 0, 4, 0 }, c->size);
+
+	for (int a = 2; a < argc; a++) {
+		char *eq = strchr(argv[a], '=');
+		const struct field *f;
+
+		if (!eq)
+			die("expected FIELD=VALUE", argv[a]);
+		*eq = '\0';
+		const char *name = argv[a], *val = eq + 1;
+
+		if (!strcmp(name, "cmd")) {
+			cmd = number(val);
+		} else if (!strcmp(name, "tail")) {
+			tail = number(val);
+		} else if (!strcmp(name, "repeat")) {
+			repeat = number(val);
+		} else if (!strcmp(name, "data")) {
+			data = alloc_buf(strlen(val) / 2);
+			data_len = hex_bytes(val, data, strlen(val) / 2);
+			put(s, find(call_fields, "buf_addr"), (uintptr_t)data);
+			put(s, find(call_fields, "buf_len"), data_len);
+		} else if (!strcmp(name, "report_cap")) {
+			report_cap = number(val);
+			report = alloc_buf(report_cap);
+			put(s, find(attest_fields, "report.addr"), (uintptr_t)report);
+			put(s, find(attest_fields, "report.len"), report_cap);
+		} else if (!strcmp(name, "manifest_cap")) {
+			manifest_cap = number(val);
+			manifest = alloc_buf(manifest_cap);
+			put(s, find(attest_fields, "manifest.addr"), (uintptr_t)manifest);
+			put(s, find(attest_fields, "manifest.len"), manifest_cap);
+		} else if (!strcmp(name, "certs_cap")) {
+			certs_cap = number(val);
+			certs = alloc_buf(certs_cap);
+			put(s, find(attest_fields, "certs.addr"), (uintptr_t)certs);
+			put(s, find(attest_fields, "certs.len"), certs_cap);
+		} else if ((f = find(c->fields, name))) {
+			if (f->bytes)
+				hex_bytes(val, s + f->offset, f->size);
+			else
+				put(s, f, number(val));
+		} else {
+			die("unknown field", name);
+		}
+	}
+	if (tail >= 0)
+		s[c->size] = tail;
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("{\"open_errno\": %d, \"errno_name\": \"%s\"}\n", errno, strerrorname_np(errno));
+		return 1;
+	}
+	for (i = 0; i < repeat; i++) {
+		rc = ioctl(fd, cmd, s);
+		err = rc ? errno : 0;
+	}
+
+	printf("{\"rc\": %d, \"errno\": %d, \"errno_name\": \"%s\"", rc, err,
+	       err ? strerrorname_np(err) : "");
+	for (const struct field *f = c->fields; f->name; f++) {
+		printf(", \"%s\": ", f->name);
+		if (f->bytes)
+			print_hex(s + f->offset, f->size);
+		else
+			printf("%llu", (unsigned long long)get(s, f));
+	}
+	if (data) {
+		printf(", \"data\": ");
+		print_hex(data, data_len);
+	}
+	if (report) {
+		const struct field *used = find(attest_fields, "report.used");
+		uint64_t n = get(s, used);
+
+		printf(", \"report\": ");
+		print_hex(report, n <= report_cap ? n : 0);
+		n = get(s, find(attest_fields, "manifest.used"));
+		printf(", \"manifest\": ");
+		print_hex(manifest ? manifest : report, manifest && n <= manifest_cap ? n : 0);
+		n = get(s, find(attest_fields, "certs.used"));
+		printf(", \"certs\": ");
+		print_hex(certs ? certs : report, certs && n <= certs_cap ? n : 0);
+	}
+	printf("}\n");
+	close(fd);
+	return 0;
+}

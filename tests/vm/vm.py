@@ -1,0 +1,398 @@
+"""Boot real Debian kernels in QEMU with svsm_diag and svsmctl inside.
+
+The guest is a busybox initramfs built on the fly: the module built for that
+kernel under /lib/modules/<release>/extra with depmod run (so libkmod finds
+it by name), svsmctl and the e2e helpers with the shared libraries they
+need, and a small agent on the second serial port. The console (first
+serial port) carries only kernel messages and is kept as a log.
+
+Run it by hand:  python3 tests/vm/vm.py run [--kernel 6.12] -- svsmctl status
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import ctypes
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+# Taint flags loading an unsigned out-of-tree module sets: O (12) and E (13).
+ALLOWED_TAINT = (1 << 12) | (1 << 13)
+BAD_LOG = re.compile(
+    r"BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak|Call Trace|"
+    r"possible circular locking|inconsistent lock state|possible recursive locking|"
+    r"suspicious RCU usage|sleeping function called from invalid context|"
+    r"list_add corruption|list_del corruption|Kernel panic|stack-protector")
+
+BOOT_TIMEOUT = float(os.environ.get("SVSMCTL_VM_BOOT_TIMEOUT", "240"))
+
+
+class VMError(Exception):
+    """The VM died, hung or never booted; the console log is attached."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    release: str
+    vmlinuz: Path
+    ko: Path
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """Short name for test ids: 6.1, 6.12, or the label of a custom kernel."""
+        if self.label:
+            return self.label
+        m = re.match(r"(\d+\.\d+)", self.release)
+        return m.group(1) if m else self.release
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("SVSMCTL_BUILD_DIR", REPO / "build")).resolve()
+
+
+def find_kernels(build: Path | None = None) -> list[Kernel]:
+    """Every kernel in /boot with a svsm_diag.ko built for it, plus the
+    custom ones in SVSMCTL_EXTRA_KERNELS ("label:release:bzImage:ko;...")."""
+    build = build or build_dir()
+    kernels = []
+    for vmlinuz in sorted(Path("/boot").glob("vmlinuz-*")):
+        release = vmlinuz.name[len("vmlinuz-"):]
+        ko = build / "kmod" / release / "svsm_diag.ko"
+        if ko.exists():
+            kernels.append(Kernel(release, vmlinuz, ko))
+    for spec in filter(None, os.environ.get("SVSMCTL_EXTRA_KERNELS", "").split(";")):
+        label, release, image, ko = spec.split(":")
+        kernels.append(Kernel(release, Path(image), Path(ko), label))
+    return kernels
+
+
+def _ldd(binary: Path) -> list[Path]:
+    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True)
+    if out.returncode != 0:  # static
+        return []
+    libs = []
+    for line in out.stdout.splitlines():
+        m = re.search(r"(/\S+)", line.split("=>")[-1])
+        if m:
+            libs.append(Path(m.group(1)))
+    return libs
+
+
+def _copy(src: Path, root: Path, dest: str | None = None) -> None:
+    target = root / (dest or str(src)).lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src.resolve(), target)
+
+
+def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Path:
+    """A gzip'ed newc cpio with busybox, the module, the binaries and the agent."""
+    with tempfile.TemporaryDirectory(prefix="svsmctl-initramfs-") as tmp:
+        root = Path(tmp)
+        for d in ("bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "run",
+                  "root", "etc", "var/lib/prometheus/node-exporter"):
+            (root / d).mkdir(parents=True, exist_ok=True)
+        os.chmod(root / "tmp", 0o1777)
+
+        busybox = Path("/bin/busybox")
+        _copy(busybox, root, "/bin/busybox")
+        applets = subprocess.run([str(busybox), "--list-full"], capture_output=True,
+                                 text=True, check=True).stdout.split()
+        for applet in applets:
+            link = root / applet
+            if not link.exists():
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to("/bin/busybox")
+
+        for dest, src in binaries.items():
+            _copy(src, root, dest)
+            for lib in _ldd(src):
+                _copy(lib, root)
+
+        moddir = root / "lib/modules" / kernel.release
+        (moddir / "extra").mkdir(parents=True)
+        shutil.copy2(kernel.ko, moddir / "extra" / "svsm_diag.ko")
+        for meta in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+            src = Path("/lib/modules") / kernel.release / meta
+            if src.exists():
+                shutil.copy2(src, moddir / meta)
+        subprocess.run(["depmod", "-b", str(root), kernel.release], check=True)
+
+        (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"
+                                         "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n")
+        (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
+        _copy(HERE / "guest-init", root, "/init")
+        _copy(HERE / "agent.sh", root, "/agent.sh")
+        os.chmod(root / "init", 0o755)
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "wb") as f:
+            find = subprocess.Popen(["find", "."], cwd=root, stdout=subprocess.PIPE)
+            cpio = subprocess.Popen(["cpio", "--quiet", "-o", "-H", "newc", "-R", "0:0"],
+                                    cwd=root, stdin=find.stdout, stdout=subprocess.PIPE)
+            gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
+            find.stdout.close()
+            cpio.stdout.close()
+            if gz.wait() or cpio.wait() or find.wait():
+                raise VMError(f"building {out} failed")
+    return out
+
+
+def guest_binaries(build: Path) -> dict[str, Path]:
+    bins = {"/usr/sbin/svsmctl": build / "cli" / "svsmctl"}
+    for helper in ("svsm-ioctl",):
+        path = build / "tests" / "e2e" / helper
+        if path.exists():
+            bins["/usr/bin/" + helper] = path
+    missing = [str(p) for p in bins.values() if not p.exists()]
+    if missing:
+        raise VMError("not built: " + ", ".join(missing) + " (run cmake --build first)")
+    return bins
+
+
+def _die_with_parent() -> None:
+    # QEMU must not outlive the harness, whatever kills it.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _kvm_usable() -> bool:
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+@dataclass
+class Result:
+    rc: int
+    out: str
+    err: str
+
+    def __iter__(self):
+        return iter((self.rc, self.out, self.err))
+
+
+@dataclass
+class VM:
+    kernel: Kernel
+    initramfs: Path
+    workdir: Path
+    smp: int = 4
+    memory_mb: int = 1024
+    accel: str = "tcg"
+    append: str = ""
+    proc: subprocess.Popen | None = None
+    sock: socket.socket | None = None
+    _buf: bytes = b""
+    _next_id: int = 1
+    boot_seconds: float = 0.0
+    taint_baseline: int = 0
+    log_offset: int = field(default=0)
+
+    @property
+    def console_path(self) -> Path:
+        return self.workdir / "console.log"
+
+    def console(self) -> str:
+        try:
+            return self.console_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        sock_path = self.workdir / "agent.sock"
+        for p in (sock_path, self.console_path):
+            p.unlink(missing_ok=True)
+        cmdline = ("console=ttyS0 oops=panic panic=-1 panic_on_warn=0 rdinit=/init "
+                   "loglevel=7 printk.devkmsg=on " + self.append).strip()
+        argv = ["qemu-system-x86_64", "-nodefaults", "-display", "none", "-no-reboot",
+                "-machine", "q35", "-smp", str(self.smp), "-m", str(self.memory_mb),
+                "-kernel", str(self.kernel.vmlinuz), "-initrd", str(self.initramfs),
+                "-append", cmdline,
+                "-chardev", f"file,id=con,path={self.console_path}", "-serial", "chardev:con",
+                "-chardev", f"socket,id=agent,path={sock_path},server=on,wait=off",
+                "-serial", "chardev:agent", "-monitor", "none"]
+        argv += ["-accel", "kvm", "-cpu", "host"] if self.accel == "kvm" else \
+                ["-accel", "tcg", "-cpu", "max"]
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        deadline = t0 + BOOT_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                raise VMError(self._failure(f"QEMU exited with {self.proc.returncode} during boot"))
+            if sock_path.exists():
+                try:
+                    self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    self.sock.connect(str(sock_path))
+                    break
+                except OSError:
+                    self.sock = None
+            if time.monotonic() > deadline:
+                self.stop()
+                raise VMError(self._failure("QEMU never opened the agent socket"))
+            time.sleep(0.05)
+        line = self._readline(deadline)
+        if not line.startswith("READY"):
+            self.stop()
+            raise VMError(self._failure(f"unexpected agent greeting {line!r}"))
+        self.boot_seconds = time.monotonic() - t0
+        self.taint_baseline = int(self.run("cat /proc/sys/kernel/tainted").out.strip() or 0)
+        self.run("dmesg -c > /dev/null")
+
+    def _failure(self, what: str) -> str:
+        qemu_out = ""
+        if self.proc and self.proc.stdout and self.proc.poll() is not None:
+            qemu_out = self.proc.stdout.read().decode(errors="replace")
+        tail = "\n".join(self.console().splitlines()[-80:])
+        return (f"{what} (kernel {self.kernel.release})\n--- QEMU output ---\n{qemu_out}"
+                f"\n--- console (last 80 lines) ---\n{tail}")
+
+    def _readline(self, deadline: float) -> str:
+        assert self.sock is not None
+        while b"\n" not in self._buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise VMError(self._failure("the guest agent did not answer in time"))
+            self.sock.settimeout(min(remaining, 1.0))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                if self.proc and self.proc.poll() is not None:
+                    raise VMError(self._failure(f"QEMU exited with {self.proc.returncode}"))
+                continue
+            if not chunk:
+                raise VMError(self._failure("the agent connection closed (guest crashed?)"))
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode(errors="replace").rstrip("\r")
+
+    def run(self, cmd: str, timeout: float = 120) -> Result:
+        """Run a shell command in the guest as root: (exit status, stdout, stderr)."""
+        if self.sock is None:
+            raise VMError("the VM is not running")
+        rid = self._next_id
+        self._next_id += 1
+        payload = base64.b64encode(cmd.encode()).decode()
+        self.sock.sendall(f"RUN {rid} {payload}\n".encode())
+        deadline = time.monotonic() + timeout
+        while True:
+            parts = self._readline(deadline).split(" ")
+            if len(parts) == 5 and parts[0] == "RESULT" and parts[1] == str(rid):
+                out = base64.b64decode(parts[3][:-1]).decode(errors="replace")
+                err = base64.b64decode(parts[4][:-1]).decode(errors="replace")
+                return Result(int(parts[2]), out, err)
+
+    def kernel_log_problems(self) -> list[str]:
+        """New kernel messages that mean a bug, and unexpected taint."""
+        r = self.run("dmesg -c; echo TAINT=$(cat /proc/sys/kernel/tainted)")
+        problems = [line for line in r.out.splitlines() if BAD_LOG.search(line)]
+        m = re.search(r"TAINT=(\d+)", r.out)
+        taint = int(m.group(1)) if m else 0
+        new = taint & ~self.taint_baseline & ~ALLOWED_TAINT
+        if new:
+            problems.append(f"kernel taint gained flags {new:#x} (tainted={taint:#x})")
+        self.log_offset = 0
+        return problems
+
+    def stop(self) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.sendall(b"POWEROFF\n")
+            except OSError:
+                pass
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+def pick_accel(kernel: Kernel, initramfs: Path, workdir: Path) -> str:
+    """KVM only if it really boots here (nested KVM hangs on these machines)."""
+    choice = os.environ.get("SVSMCTL_VM_ACCEL", "auto")
+    if choice in ("tcg", "kvm"):
+        return choice
+    if not _kvm_usable():
+        return "tcg"
+    cache = workdir / "accel"
+    if cache.exists():
+        return cache.read_text().strip()
+    global BOOT_TIMEOUT
+    saved, BOOT_TIMEOUT = BOOT_TIMEOUT, 20.0
+    accel = "tcg"
+    try:
+        probe = VM(kernel, initramfs, workdir / "kvm-probe", accel="kvm", smp=1, memory_mb=512)
+        probe.start()
+        probe.stop()
+        accel = "kvm"
+    except VMError:
+        pass
+    finally:
+        BOOT_TIMEOUT = saved
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(accel)
+    return accel
+
+
+def boot(kernel: Kernel, workdir: Path | None = None, **kw) -> VM:
+    build = build_dir()
+    workdir = workdir or build / "vm" / kernel.name
+    initramfs = build_initramfs(kernel, guest_binaries(build), workdir / "initramfs.cpio.gz")
+    vm = VM(kernel, initramfs, workdir, accel=pick_accel(kernel, initramfs, build / "vm"), **kw)
+    vm.start()
+    return vm
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Run commands in a test VM with svsm_diag and svsmctl.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="boot, run COMMAND (a shell command line) as root, power off")
+    r.add_argument("--kernel", help="kernel name or release (default: the newest with a module)")
+    r.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("kernels", help="list the kernels a VM can boot")
+    args = ap.parse_args()
+
+    kernels = find_kernels()
+    if args.cmd == "kernels":
+        for k in kernels:
+            print(f"{k.name}\t{k.release}\t{k.vmlinuz}\t{k.ko}")
+        return 0 if kernels else 1
+    if not kernels:
+        print("vm.py: no kernel with a built svsm_diag.ko (build first)", file=sys.stderr)
+        return 1
+    chosen = [k for k in kernels if args.kernel in (None, k.name, k.release)]
+    if not chosen:
+        print(f"vm.py: no kernel {args.kernel!r}; have: {', '.join(k.name for k in kernels)}",
+              file=sys.stderr)
+        return 1
+    kernel = chosen[-1]
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    vm = boot(kernel)
+    try:
+        res = vm.run(" ".join(command) or "true")
+    finally:
+        vm.stop()
+    sys.stdout.write(res.out)
+    sys.stderr.write(res.err)
+    return res.rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
