@@ -21,8 +21,9 @@ while read -r verb id payload <&3; do
 		printf 'RESULT %s %s %s %s\n' "$id" "$rc" "$(enc /tmp/agent.out)." "$(enc /tmp/agent.err)." >&3
 		;;
 	POWEROFF)
+		# QEMU runs with -no-reboot: a reboot ends it, with or without ACPI.
 		sync
-		poweroff -f
+		reboot -f
 		;;
 	esac
 done

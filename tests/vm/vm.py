@@ -152,14 +152,15 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
 
 
 def guest_binaries(build: Path) -> dict[str, Path]:
+    """svsmctl, and every guest-side test helper built under tests/e2e."""
     bins = {"/usr/sbin/svsmctl": build / "cli" / "svsmctl"}
-    for helper in ("svsm-ioctl",):
-        path = build / "tests" / "e2e" / helper
-        if path.exists():
-            bins["/usr/bin/" + helper] = path
+    helpers = build / "tests" / "e2e"
+    for path in sorted(helpers.iterdir()) if helpers.is_dir() else []:
+        if path.is_file() and os.access(path, os.X_OK):
+            bins["/usr/bin/" + path.name] = path
     missing = [str(p) for p in bins.values() if not p.exists()]
     if missing:
-        raise VMError("not built: " + ", ".join(missing) + " (run cmake --build first)")
+        raise VMError("not built: " + ", ".join(missing) + " (run scripts/build.sh first)")
     return bins
 
 
