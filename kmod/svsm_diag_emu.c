@@ -12,9 +12,11 @@
  * SVSM is using it.
  *
  * debugfs (<debugfs>/svsm_diag/):
- *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N",
- *          "vmpl_refuse N" or "none"; read the fault still pending
- *   state  read emulator counters and each CPU's registered and kernel CA
+ *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N" or
+ *          "vmpl_refuse N", each optionally followed by "after M" (let M
+ *          calls through first), or "none"; read the fault still pending
+ *   state  read emulator counters, the PVALIDATE pool, and each CPU's
+ *          registered and kernel CA
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -305,12 +307,47 @@ static const char *const emu_fault_names[SVSM_EMU_NR_FAULTS] = {
 	[SVSM_EMU_FAULT_VMPL_REFUSE] = "vmpl_refuse",
 };
 
+/* "KIND COUNT [after SKIP]", "result CODE COUNT [after SKIP]" or "none". */
+static int emu_parse_fault(char *buf, int *kind, u32 *code, u32 *count, u32 *skip)
+{
+	unsigned int n = 0, i;
+	char *tok[5];
+
+	buf = strim(buf);
+	while (n < ARRAY_SIZE(tok) && (tok[n] = strsep(&buf, " \t")) != NULL)
+		if (*tok[n])
+			n++;
+	if (!n || buf)	/* nothing, or more than five words */
+		return -EINVAL;
+
+	for (i = 0; i < SVSM_EMU_NR_FAULTS; i++)
+		if (!strcmp(tok[0], emu_fault_names[i]))
+			break;
+	if (i == SVSM_EMU_NR_FAULTS)
+		return -EINVAL;
+	*kind = (int)i;
+	*code = *count = *skip = 0;
+	if (i == SVSM_EMU_FAULT_NONE)
+		return n == 1 ? 0 : -EINVAL;
+
+	i = 1;
+	if (*kind == SVSM_EMU_FAULT_RESULT && (i >= n || kstrtou32(tok[i++], 0, code)))
+		return -EINVAL;
+	if (i >= n || kstrtou32(tok[i++], 0, count) || !*count)
+		return -EINVAL;
+	if (i == n)
+		return 0;
+	if (n - i != 2 || strcmp(tok[i], "after") || kstrtou32(tok[i + 1], 0, skip))
+		return -EINVAL;
+	return 0;
+}
+
 static ssize_t emu_fault_write(struct file *file, const char __user *ubuf, size_t len,
 			       loff_t *ppos)
 {
-	unsigned int count = 0, code = 0;
-	char buf[64], name[16];
-	int i, n;
+	u32 code, count, skip;
+	char buf[80];
+	int kind, ret;
 
 	if (len >= sizeof(buf))
 		return -EINVAL;
@@ -318,47 +355,34 @@ static ssize_t emu_fault_write(struct file *file, const char __user *ubuf, size_
 		return -EFAULT;
 	buf[len] = '\0';
 
-	n = sscanf(buf, "%15s %i %u", name, &code, &count);
-	for (i = 0; i < SVSM_EMU_NR_FAULTS; i++)
-		if (n >= 1 && !strcmp(name, emu_fault_names[i]))
-			break;
-	if (i == SVSM_EMU_NR_FAULTS)
-		return -EINVAL;
-
-	if (i == SVSM_EMU_FAULT_NONE) {
-		if (n != 1)
-			return -EINVAL;
-	} else if (i == SVSM_EMU_FAULT_RESULT) {
-		if (n != 3)	/* "result CODE N" */
-			return -EINVAL;
-	} else {
-		if (n != 2)	/* "busy N": the number read as code is the count */
-			return -EINVAL;
-		count = code;
-		code = 0;
-	}
-	svsm_emu_inject(&emu, i, count, code);
+	ret = emu_parse_fault(buf, &kind, &code, &count, &skip);
+	if (ret)
+		return ret;
+	svsm_emu_inject(&emu, kind, count, code, skip);
 	return len;
 }
 
 static int emu_fault_show(struct seq_file *m, void *v)
 {
 	unsigned long flags;
-	u32 count, code;
+	u32 count, code, skip;
 	int fault;
 
 	spin_lock_irqsave(&emu_lock, flags);
 	fault = emu.fault;
 	count = emu.fault_count;
 	code = emu.fault_code;
+	skip = emu.fault_skip;
 	spin_unlock_irqrestore(&emu_lock, flags);
 
+	seq_puts(m, emu_fault_names[fault]);
 	if (fault == SVSM_EMU_FAULT_RESULT)
-		seq_printf(m, "%s %#x %u\n", emu_fault_names[fault], code, count);
-	else if (fault == SVSM_EMU_FAULT_NONE)
-		seq_puts(m, "none\n");
-	else
-		seq_printf(m, "%s %u\n", emu_fault_names[fault], count);
+		seq_printf(m, " %#x", code);
+	if (fault != SVSM_EMU_FAULT_NONE)
+		seq_printf(m, " %u", count);
+	if (skip)
+		seq_printf(m, " after %u", skip);
+	seq_putc(m, '\n');
 	return 0;
 }
 
@@ -385,6 +409,7 @@ static int emu_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "vmgexits %llu\nserviced %llu\nspurious %llu\nbad_requests %llu\n",
 		   st.vmgexits, st.serviced, st.spurious, st.bad_requests);
 	seq_printf(m, "faults %llu\nremaps %llu\n", st.faults, st.remaps);
+	seq_printf(m, "pool_gpa %#llx\npool_pages %u\n", (u64)__pa(emu_pool), EMU_POOL_PAGES);
 	for_each_possible_cpu(cpu) {
 		seq_printf(m, "cpu %u registered_ca %#llx kernel_ca %#llx calls %llu spurious %llu\n",
 			   cpu, svsm_emu_registered_caa(&emu, cpu),

@@ -901,9 +901,20 @@ static u32 dispatch(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs
 
 /* ---- VMGEXIT: the hypervisor's part, then the SVSM's. */
 
-static bool fault_pending(const struct svsm_emu *emu, enum svsm_emu_fault fault)
+/*
+ * Is @fault due on this call? Asked once per call at the point where that
+ * kind of fault strikes, so the calls it lets through first are counted
+ * exactly.
+ */
+static bool fault_due(struct svsm_emu *emu, enum svsm_emu_fault fault)
 {
-	return emu->fault == fault && emu->fault_count;
+	if (emu->fault != fault || !emu->fault_count)
+		return false;
+	if (emu->fault_skip) {
+		emu->fault_skip--;
+		return false;
+	}
+	return true;
 }
 
 static void fault_delivered(struct svsm_emu *emu)
@@ -918,11 +929,11 @@ static bool svsm_fault(struct svsm_emu *emu, struct svsm_emu_regs *regs)
 {
 	u32 code;
 
-	if (fault_pending(emu, SVSM_EMU_FAULT_BUSY))
+	if (fault_due(emu, SVSM_EMU_FAULT_BUSY))
 		code = SVSM_ERR_BUSY;
-	else if (fault_pending(emu, SVSM_EMU_FAULT_INCOMPLETE))
+	else if (fault_due(emu, SVSM_EMU_FAULT_INCOMPLETE))
 		code = SVSM_ERR_INCOMPLETE;
-	else if (fault_pending(emu, SVSM_EMU_FAULT_RESULT))
+	else if (fault_due(emu, SVSM_EMU_FAULT_RESULT))
 		code = emu->fault_code;
 	else
 		return false;
@@ -980,13 +991,13 @@ void svsm_emu_vmgexit(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_re
 	}
 	c = &emu->cpu[cpu];
 
-	if (fault_pending(emu, SVSM_EMU_FAULT_VMPL_REFUSE)) {
+	if (fault_due(emu, SVSM_EMU_FAULT_VMPL_REFUSE)) {
 		c->ghcb_msr = GHCB_MSR_VMPL_RESP | 1ULL << 32;
 		fault_delivered(emu);
 		goto out;
 	}
 	c->ghcb_msr = GHCB_MSR_VMPL_RESP;
-	if (fault_pending(emu, SVSM_EMU_FAULT_UNSERVICED)) {
+	if (fault_due(emu, SVSM_EMU_FAULT_UNSERVICED)) {
 		fault_delivered(emu);
 		goto out;
 	}
@@ -1073,16 +1084,19 @@ u64 svsm_emu_ghcb_read(struct svsm_emu *emu, unsigned int cpu)
 	return val;
 }
 
-void svsm_emu_inject(struct svsm_emu *emu, enum svsm_emu_fault fault, u32 count, u32 code)
+void svsm_emu_inject(struct svsm_emu *emu, enum svsm_emu_fault fault, u32 count, u32 code,
+		     u32 skip)
 {
 	unsigned long flags = emu->ops->lock(emu->host);
 
 	if (fault == SVSM_EMU_FAULT_NONE || (unsigned int)fault >= SVSM_EMU_NR_FAULTS || !count) {
 		emu->fault = SVSM_EMU_FAULT_NONE;
 		emu->fault_count = 0;
+		emu->fault_skip = 0;
 	} else {
 		emu->fault = fault;
 		emu->fault_count = count;
+		emu->fault_skip = skip;
 	}
 	emu->fault_code = code;
 	emu->ops->unlock(emu->host, flags);

@@ -124,6 +124,7 @@ struct svsm_emu {
 	u64 pool_valid[SVSM_EMU_POOL_MAX_PAGES / 64];	/* bit set = validated */
 	enum svsm_emu_fault fault;
 	u32 fault_count;		/* faults still to deliver */
+	u32 fault_skip;			/* calls to let through before the first */
 	u32 fault_code;			/* for SVSM_EMU_FAULT_RESULT */
 	u32 tpm_counter;		/* deterministic TPM2_GetRandom output */
 	struct svsm_emu_stats stats;
@@ -159,8 +160,14 @@ u64 svsm_emu_ghcb_read(struct svsm_emu *emu, unsigned int cpu);
  */
 void svsm_emu_vmgexit(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs);
 
-/* Deliver @fault to the next @count calls (count 0 or fault NONE clears). */
-void svsm_emu_inject(struct svsm_emu *emu, enum svsm_emu_fault fault, u32 count, u32 code);
+/*
+ * Deliver @fault to @count calls, after letting @skip calls through first
+ * (count 0 or fault NONE clears). Only calls a fault of that kind could hit
+ * are counted: VMPL0 requests for VMPL_REFUSE and UNSERVICED, calls with
+ * CALL_PENDING set for the others.
+ */
+void svsm_emu_inject(struct svsm_emu *emu, enum svsm_emu_fault fault, u32 count, u32 code,
+		     u32 skip);
 
 /* Copies taken under the lock. */
 void svsm_emu_get_stats(struct svsm_emu *emu, struct svsm_emu_stats *stats);

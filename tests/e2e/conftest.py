@@ -109,12 +109,9 @@ class Guest:
 @pytest.fixture
 def guest(vm):
     g = Guest(vm)
-    g.unload()
-    vm.kernel_log_problems()  # start each test from a clean log
+    vm.run("rmmod svsm_diag 2>/dev/null; dmesg -c >/dev/null")  # a clean start
     yield g
-    problems = vm.kernel_log_problems()
-    g.unload()
-    problems += vm.kernel_log_problems()
+    problems = vm.kernel_log_problems(unload="svsm_diag")
     if problems:
         pytest.fail("kernel log after the test:\n" + "\n".join(problems), pytrace=False)
 

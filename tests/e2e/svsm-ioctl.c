@@ -9,7 +9,8 @@
  *   FIELD:   any struct field by name (report.len, step... are nested),
  *            plus: cmd=N (ioctl number), tail=N (a byte after the struct,
  *            for size tests), data=HEX (CALL buffer), report_cap=N,
- *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N.
+ *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N,
+ *            arg=null|unmapped|readonly (a bad pointer to the struct).
  *   VALUE:   a number (decimal or 0x hex), HEX bytes for byte arrays, or
  *            for address fields: unmapped, readonly, kernel.
  */
@@ -130,6 +131,7 @@ static void die(const char *what, const char *arg)
 	exit(2);
 }
 
+/* kernel, unmapped, readonly or writable: an address of that kind; else 0. */
 static uint64_t special_address(const char *v)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -137,17 +139,16 @@ static uint64_t special_address(const char *v)
 
 	if (!strcmp(v, "kernel"))
 		return 0xffffffff81000000ULL;
+	if (strcmp(v, "unmapped") && strcmp(v, "readonly") && strcmp(v, "writable"))
+		return 0;
 	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap", strerror(errno));
-	if (!strcmp(v, "unmapped")) {
+	memset(p, 0, page);
+	if (!strcmp(v, "unmapped"))
 		munmap(p, page);
-	} else if (!strcmp(v, "readonly")) {
-		memset(p, 0, page);
+	else if (!strcmp(v, "readonly"))
 		mprotect(p, page, PROT_READ);
-	} else {
-		return 0;
-	}
 	return (uintptr_t)p;
 }
 
@@ -229,11 +230,13 @@ static uint8_t *alloc_buf(size_t n)
 int main(int argc, char **argv)
 {
 	const struct command *c;
-	uint8_t *s, *data = NULL, *report = NULL, *manifest = NULL, *certs = NULL;
+	uint8_t *s, *pristine, *data = NULL, *report = NULL, *manifest = NULL, *certs = NULL;
 	size_t data_len = 0, report_cap = 0, manifest_cap = 0, certs_cap = 0;
 	unsigned long cmd;
 	long repeat = 1, i;
 	int fd, rc = 0, err = 0, tail = -1;
+	const char *arg_kind = NULL;
+	void *arg;
 	const char *dev = getenv("SVSM_DIAG_DEVICE") ? getenv("SVSM_DIAG_DEVICE") : "/dev/svsm_diag";
 
 	if (argc < 2)
@@ -246,6 +249,7 @@ int main(int argc, char **argv)
 
 	/* Room past the struct for size tests. */
 	s = alloc_buf(8192);
+	pristine = alloc_buf(8192);
 	cmd = c->cmd;
 	put(s, &(struct field){ "size", 0, 4, 0 }, c->size);
 
@@ -262,6 +266,8 @@ int main(int argc, char **argv)
 			cmd = number(val);
 		} else if (!strcmp(name, "tail")) {
 			tail = number(val);
+		} else if (!strcmp(name, "arg")) {
+			arg_kind = val;
 		} else if (!strcmp(name, "repeat")) {
 			repeat = number(val);
 		} else if (!strcmp(name, "data")) {
@@ -301,8 +307,26 @@ int main(int argc, char **argv)
 		printf("{\"open_errno\": %d, \"errno_name\": \"%s\"}\n", errno, strerrorname_np(errno));
 		return 1;
 	}
+	arg = s;
+	if (arg_kind) {
+		if (!strcmp(arg_kind, "null"))
+			arg = NULL;
+		else if (!strcmp(arg_kind, "unmapped"))
+			arg = (void *)(uintptr_t)special_address("unmapped");
+		else if (!strcmp(arg_kind, "readonly")) {
+			/* The struct, valid, on a page the kernel cannot write back to. */
+			arg = (void *)(uintptr_t)special_address("writable");
+			memcpy(arg, s, 4096);
+			mprotect(arg, sysconf(_SC_PAGESIZE), PROT_READ);
+		} else
+			die("arg must be null, unmapped or readonly", arg_kind);
+	}
+	/* Each repetition starts from the same input: outputs must come in zero. */
+	memcpy(pristine, s, 8192);
 	for (i = 0; i < repeat; i++) {
-		rc = ioctl(fd, cmd, s);
+		if (arg == s)
+			memcpy(s, pristine, 8192);
+		rc = ioctl(fd, cmd, arg);
 		err = rc ? errno : 0;
 	}
 

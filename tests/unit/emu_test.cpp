@@ -302,7 +302,7 @@ TEST_F(EmuTest, LockIsTakenForEveryEntryPoint) {
   Core(SVSM_CORE_QUERY_PROTOCOL);  // ghcb write + registered_caa + vmgexit + ghcb read
   EXPECT_EQ(mem.locks - before, 4);
   before = mem.locks;
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 1, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 1, 0, 0);
   Stats();
   svsm_emu_pool_page_valid(&emu, 0);
   EXPECT_EQ(mem.locks - before, 3);
@@ -311,7 +311,7 @@ TEST_F(EmuTest, LockIsTakenForEveryEntryPoint) {
 // -------------------------------------------------------------- faults ----
 
 TEST_F(EmuTest, BusyFaultAnswersBusyUntilTheCountRunsOut) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 2, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 2, 0, 0);
   for (int i = 0; i < 2; i++) {
     Result r = Core(SVSM_CORE_REMAP_CA, kScratch, 1, 2);
     EXPECT_EQ(r.rax, SVSM_ERR_BUSY);
@@ -327,28 +327,28 @@ TEST_F(EmuTest, BusyFaultAnswersBusyUntilTheCountRunsOut) {
 }
 
 TEST_F(EmuTest, IncompleteFaultAnswersIncomplete) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_INCOMPLETE, 1, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_INCOMPLETE, 1, 0, 0);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL, 0, 0, 0).rax, SVSM_ERR_INCOMPLETE);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
   EXPECT_EQ(Stats().faults, 1u);
 }
 
 TEST_F(EmuTest, ResultFaultAnswersTheGivenCode) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_RESULT, 3, 0x80001234u);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_RESULT, 3, 0x80001234u, 0);
   for (int i = 0; i < 3; i++) {
     Result r = Core(SVSM_CORE_QUERY_PROTOCOL, 7);
     EXPECT_EQ(r.rax, 0x80001234u);
     EXPECT_EQ(r.rcx, 7u);  // the call did not run
     EXPECT_EQ(r.pending, 0);
   }
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_RESULT, 1, 0x4000000au);  // "needs 10 pages"
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_RESULT, 1, 0x4000000au, 0);  // "needs 10 pages"
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL, 7).rax, 0x4000000au);
   EXPECT_EQ(Stats().faults, 4u);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
 }
 
 TEST_F(EmuTest, UnservicedFaultAnswersTheMsrButSkipsTheSvsm) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 1, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 1, 0, 0);
   Result r = Core(SVSM_CORE_QUERY_PROTOCOL, 5);
   EXPECT_EQ(r.ghcb, GHCB_MSR_VMPL_RESP);
   EXPECT_EQ(r.pending, 1);
@@ -362,7 +362,7 @@ TEST_F(EmuTest, UnservicedFaultAnswersTheMsrButSkipsTheSvsm) {
 }
 
 TEST_F(EmuTest, VmplRefuseFaultAnswersOneInTheMsr) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_VMPL_REFUSE, 2, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_VMPL_REFUSE, 2, 0, 0);
   for (int i = 0; i < 2; i++) {
     Result r = Core(SVSM_CORE_QUERY_PROTOCOL, 5);
     EXPECT_EQ(r.ghcb, GHCB_MSR_VMPL_RESP | (1ull << 32));
@@ -376,7 +376,7 @@ TEST_F(EmuTest, VmplRefuseFaultAnswersOneInTheMsr) {
 }
 
 TEST_F(EmuTest, FaultsAreNotSpentOnBadOrSpuriousEntries) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 1, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 1, 0, 0);
   svsm_emu_regs regs{};
   svsm_emu_vmgexit(&emu, 0, &regs);  // MSR holds no request
   svsm_emu_ghcb_write(&emu, 0, GHCB_MSR_VMPL_REQ_LEVEL(0));
@@ -386,21 +386,39 @@ TEST_F(EmuTest, FaultsAreNotSpentOnBadOrSpuriousEntries) {
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_ERR_BUSY);
 }
 
-TEST_F(EmuTest, InjectWithCountZeroOrNoneClears) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 5, 0);
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 0, 0);
+TEST_F(EmuTest, SkipLetsCallsThroughBeforeTheFault) {
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_RESULT, 1, SVSM_ERR_INVALID_REQUEST, 2);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 5, 0);
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_NONE, 5, 0);
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_ERR_INVALID_REQUEST);
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
+  EXPECT_EQ(Stats().faults, 1u);
+}
+
+TEST_F(EmuTest, SkipCountsOnlyCallsTheFaultCouldHit) {
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 1, 0, 1);
+  svsm_emu_regs regs{};
+  svsm_emu_vmgexit(&emu, 0, &regs);  // no VMPL0 request in the MSR: not counted
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).pending, 0);  // the one let through
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).pending, 1);  // the fault
+  EXPECT_EQ(Stats().faults, 1u);
+}
+
+TEST_F(EmuTest, InjectWithCountZeroOrNoneClears) {
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 5, 0, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 0, 0, 0);
+  EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 5, 0, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_NONE, 5, 0, 0);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).pending, 0);
-  svsm_emu_inject(&emu, SVSM_EMU_NR_FAULTS, 5, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_NR_FAULTS, 5, 0, 0);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
   EXPECT_EQ(Stats().faults, 0u);
 }
 
 TEST_F(EmuTest, InjectReplacesAPendingFault) {
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 5, 0);
-  svsm_emu_inject(&emu, SVSM_EMU_FAULT_INCOMPLETE, 1, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_BUSY, 5, 0, 0);
+  svsm_emu_inject(&emu, SVSM_EMU_FAULT_INCOMPLETE, 1, 0, 0);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_ERR_INCOMPLETE);
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).rax, SVSM_SUCCESS);
 }

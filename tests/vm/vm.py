@@ -3,7 +3,7 @@
 The guest is a busybox initramfs built on the fly: the module built for that
 kernel under /lib/modules/<release>/extra with depmod run (so libkmod finds
 it by name), svsmctl and the e2e helpers with the shared libraries they
-need, and a small agent on the second serial port. The console (first
+need, and a small agent (agent.c) on the second serial port. The console (first
 serial port) carries only kernel messages and is kept as a log.
 
 Run it by hand:  python3 tests/vm/vm.py run [--kernel 6.12] -- svsmctl status
@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,6 +102,7 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
     """A gzip'ed newc cpio with busybox, the module, the binaries and the agent."""
     with tempfile.TemporaryDirectory(prefix="svsmctl-initramfs-") as tmp:
         root = Path(tmp)
+        os.chmod(root, 0o755)  # mkdtemp makes it 0700: users other than root need /
         for d in ("bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "run",
                   "root", "etc", "var/lib/prometheus/node-exporter"):
             (root / d).mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,6 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
                                          "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n")
         (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
         _copy(HERE / "guest-init", root, "/init")
-        _copy(HERE / "agent.sh", root, "/agent.sh")
         os.chmod(root / "init", 0o755)
 
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +153,8 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
 
 def guest_binaries(build: Path) -> dict[str, Path]:
     """svsmctl, and every guest-side test helper built under tests/e2e."""
-    bins = {"/usr/sbin/svsmctl": build / "cli" / "svsmctl"}
+    bins = {"/usr/sbin/svsmctl": build / "cli" / "svsmctl",
+            "/sbin/svsm-agent": build / "tests" / "vm" / "svsm-agent"}
     helpers = build / "tests" / "e2e"
     for path in sorted(helpers.iterdir()) if helpers.is_dir() else []:
         if path.is_file() and os.access(path, os.X_OK):
@@ -199,7 +200,6 @@ class VM:
     _next_id: int = 1
     boot_seconds: float = 0.0
     taint_baseline: int = 0
-    log_offset: int = field(default=0)
 
     @property
     def console_path(self) -> Path:
@@ -296,16 +296,17 @@ class VM:
                 err = base64.b64decode(parts[4][:-1]).decode(errors="replace")
                 return Result(int(parts[2]), out, err)
 
-    def kernel_log_problems(self) -> list[str]:
-        """New kernel messages that mean a bug, and unexpected taint."""
-        r = self.run("dmesg -c; echo TAINT=$(cat /proc/sys/kernel/tainted)")
+    def kernel_log_problems(self, unload: str = "") -> list[str]:
+        """New kernel messages that mean a bug, and unexpected taint; with
+        @unload, that module is removed first (its exit path is checked too)."""
+        remove = f"rmmod {unload} 2>/dev/null; " if unload else ""
+        r = self.run(f"{remove}dmesg -c; echo TAINT=$(cat /proc/sys/kernel/tainted)")
         problems = [line for line in r.out.splitlines() if BAD_LOG.search(line)]
         m = re.search(r"TAINT=(\d+)", r.out)
         taint = int(m.group(1)) if m else 0
         new = taint & ~self.taint_baseline & ~ALLOWED_TAINT
         if new:
             problems.append(f"kernel taint gained flags {new:#x} (tainted={taint:#x})")
-        self.log_offset = 0
         return problems
 
     def stop(self) -> None:
