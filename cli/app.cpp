@@ -68,7 +68,7 @@ void report(Output& out, bool json, int code, const std::string& message, const 
             std::optional<int> err = {}, std::optional<uint32_t> svsm_result = {}) {
   out.error(message, hint);
   if (!json) return;
-  nlohmann::json e = {{"message", message}, {"exit_code", code}};
+  nlohmann::ordered_json e = {{"message", message}, {"exit_code", code}};
   if (!hint.empty()) e["hint"] = hint;
   if (err) e["errno"] = *err, e["errno_name"] = strerrorname_np(*err) ? strerrorname_np(*err) : "";
   if (svsm_result) e["svsm_result"] = *svsm_result;
@@ -96,13 +96,22 @@ int run(int argc, char** argv) {
   app.fallthrough();
 
   add_status(app, reg);
+  add_cpus(app, reg);
+  add_protocols(app, reg);
+  add_call(app, reg);
+  add_remap(app, reg);
+  add_attest(app, reg);
+  add_explain(app, reg);
+  add_check(app, reg);
   add_module(app, reg);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? exit_ok : exit_usage;
+    if (rc == 0) return exit_ok;
+    // A monitoring plugin reports bad arguments as UNKNOWN.
+    return app.get_subcommand("check")->parsed() ? 3 : exit_usage;
   }
   if (g.device.empty()) g.device = svsm::default_device_path;
 
@@ -114,11 +123,12 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
 
+  const int usage_code = app.get_subcommand("check")->parsed() ? 3 : exit_usage;
   try {
     return (*runner)(g, out);
   } catch (const UsageError& e) {
-    report(out, g.json, exit_usage, e.what(), "see 'svsmctl --help'");
-    return exit_usage;
+    report(out, g.json, usage_code, e.what(), "see 'svsmctl --help'");
+    return usage_code;
   } catch (const svsm::ModuleError& e) {
     int code = exit_code_for(e);
     report(out, g.json, code, e.what(), e.hint(), e.errno_value());

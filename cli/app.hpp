@@ -48,6 +48,13 @@ class Registry {
 };
 
 void add_status(CLI::App& app, Registry& reg);
+void add_cpus(CLI::App& app, Registry& reg);
+void add_protocols(CLI::App& app, Registry& reg);
+void add_call(CLI::App& app, Registry& reg);
+void add_remap(CLI::App& app, Registry& reg);
+void add_attest(CLI::App& app, Registry& reg);
+void add_explain(CLI::App& app, Registry& reg);
+void add_check(CLI::App& app, Registry& reg);
 void add_module(CLI::App& app, Registry& reg);
 
 // The whole program, without exit(): returns the exit status.

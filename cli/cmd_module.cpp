@@ -72,9 +72,9 @@ int run_module_status(const GlobalOptions& g, Output& out) {
     auto doc = json_header("module status");
     doc["state"] = state_text(st.state);
     doc["installed"] = st.installed;
-    doc["path"] = st.path ? nlohmann::json(*st.path) : nlohmann::json(nullptr);
-    doc["version"] = st.version ? nlohmann::json(*st.version) : nlohmann::json(nullptr);
-    doc["refcount"] = st.refcount ? nlohmann::json(*st.refcount) : nlohmann::json(nullptr);
+    doc["path"] = st.path ? nlohmann::ordered_json(*st.path) : nlohmann::ordered_json(nullptr);
+    doc["version"] = st.version ? nlohmann::ordered_json(*st.version) : nlohmann::ordered_json(nullptr);
+    doc["refcount"] = st.refcount ? nlohmann::ordered_json(*st.refcount) : nlohmann::ordered_json(nullptr);
     doc["parameters"] = st.parameters;
     out.document(doc);
   } else {

@@ -4,7 +4,7 @@
 
 namespace svsmctl {
 
-void Output::document(nlohmann::json doc) {
+void Output::document(nlohmann::ordered_json doc) {
   if (!quiet_) fmt::print(out_, "{}\n", doc.dump(2));
 }
 
@@ -24,7 +24,7 @@ std::string Output::tone(std::string_view text, Tone t) const {
   return fmt::format("\033[{}m{}\033[0m", code, text);
 }
 
-nlohmann::json json_header(std::string_view command) {
+nlohmann::ordered_json json_header(std::string_view command) {
   return {{"schema_version", json_schema_version}, {"command", command}, {"svsmctl_version", svsm::version}};
 }
 

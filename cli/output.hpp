@@ -30,7 +30,7 @@ class Output {
     if (!quiet_) fmt::print(out_, f, std::forward<Args>(args)...);
   }
   // A JSON document on stdout.
-  void document(nlohmann::json doc);
+  void document(nlohmann::ordered_json doc);
   // Diagnostics on stderr, even in JSON mode, never with --quiet.
   void error(std::string_view message, std::string_view hint = {});
   void warning(std::string_view message);
@@ -46,7 +46,7 @@ class Output {
 };
 
 // The top of every JSON document.
-[[nodiscard]] nlohmann::json json_header(std::string_view command);
+[[nodiscard]] nlohmann::ordered_json json_header(std::string_view command);
 
 [[nodiscard]] std::string hex(uint64_t v);
 

@@ -9,7 +9,7 @@
 
 namespace svsmctl {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 using svsm::Fact;
 
 namespace {

@@ -12,7 +12,7 @@
 namespace svsmctl {
 
 [[nodiscard]] std::string render_status_text(const svsm::Status& s, const Output& out);
-[[nodiscard]] nlohmann::json render_status_json(const svsm::Status& s);
+[[nodiscard]] nlohmann::ordered_json render_status_json(const svsm::Status& s);
 [[nodiscard]] std::string render_status_prometheus(const svsm::Status& s);
 
 // Prometheus label values: backslash, double quote and newline escaped.

@@ -1,0 +1,179 @@
+// svsmctl attest: SVSM attestation, with REPORT_DATA checked against
+// SHA-512(nonce || manifest).
+#include <fmt/format.h>
+#include <sys/random.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "common.hpp"
+#include "svsm/attestation.hpp"
+#include "svsm/decode.hpp"
+#include "svsm/error.hpp"
+
+namespace svsmctl {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct AttestOptions {
+  std::string service;
+  std::string manifest_version;
+  std::string nonce_hex, nonce_file, out_dir;
+  bool no_certs = false;
+  std::optional<uint32_t> cpu;
+};
+
+std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
+  std::array<uint8_t, 64> nonce{};
+  std::vector<uint8_t> bytes;
+  if (!o.nonce_hex.empty()) {
+    auto v = svsm::from_hex(o.nonce_hex);
+    if (!v || v->size() != nonce.size())
+      throw UsageError(fmt::format("--nonce: expected exactly 64 bytes as 128 hex digits, got '{}'", o.nonce_hex));
+    bytes = std::move(*v);
+  } else if (!o.nonce_file.empty()) {
+    std::ifstream in(o.nonce_file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.eof() && !in) throw UsageError(fmt::format("--nonce-file '{}': cannot read it", o.nonce_file));
+    if (bytes.size() != nonce.size())
+      throw UsageError(fmt::format("--nonce-file '{}': holds {} bytes, the nonce is exactly 64", o.nonce_file,
+                                   bytes.size()));
+  } else {
+    if (getrandom(nonce.data(), nonce.size(), 0) != static_cast<ssize_t>(nonce.size()))
+      throw svsm::Error(errno, "getrandom");
+    return nonce;
+  }
+  std::copy(bytes.begin(), bytes.end(), nonce.begin());
+  return nonce;
+}
+
+void write_file(const fs::path& p, std::span<const uint8_t> data) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (!f) throw svsm::Error(errno ? errno : EIO, "write " + p.string());
+}
+
+std::string guid_label(const svsm::Guid& g) {
+  auto name = svsm::guid_name(g);
+  return name.empty() ? g.to_string() : fmt::format("{} ({})", name, g.to_string());
+}
+
+int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
+  svsm::AttestRequest req;
+  req.nonce = make_nonce(o);
+  req.certificates = !o.no_certs;
+  if (!o.service.empty()) {
+    auto guid = svsm::guid_by_name(o.service);
+    if (!guid) guid = svsm::Guid::parse(o.service);
+    if (!guid)
+      throw UsageError(fmt::format("--service '{}': use vtpm, uefi-mm or a GUID such as "
+                                   "c476f1eb-0123-45a5-9641-b4e7dde5bfe3", o.service));
+    req.service = *guid;
+  }
+  if (!o.manifest_version.empty()) {
+    if (!req.service) throw UsageError("--manifest-version needs --service");
+    req.manifest_version = static_cast<uint32_t>(parse_number_arg("--manifest-version", o.manifest_version, UINT32_MAX));
+  }
+
+  auto dev = open_device(g);
+  if (o.cpu) {
+    CpuChoice choice{o.cpu, false};
+    (void)select_cpus(dev, choice, false);  // checks the CPU id
+    req.cpu = o.cpu;
+  }
+  auto r = dev.attest(req);
+  const uint32_t call = req.service ? 1 : 0;
+  if (r.error) {
+    auto rc = svsm::explain_result(r.result, 1, call);
+    throw svsm::Error(r.error, "ATTEST", fmt::format("{}: {}", result_text(r.result, 1, call), rc.cause),
+                      r.result);
+  }
+
+  auto report = svsm::parse_snp_report(r.report);
+  bool binds = svsm::report_binds(report, req.nonce, r.manifest);
+  std::optional<svsm::ServicesManifest> manifest;
+  if (!req.service) manifest = svsm::parse_services_manifest(r.manifest);
+  auto certs = svsm::parse_cert_table(r.certificates);
+
+  if (!o.out_dir.empty()) {
+    fs::create_directories(o.out_dir);
+    write_file(fs::path(o.out_dir) / "report.bin", r.report);
+    write_file(fs::path(o.out_dir) / "manifest.bin", r.manifest);
+    write_file(fs::path(o.out_dir) / "nonce.bin", req.nonce);
+    if (!r.certificates.empty()) write_file(fs::path(o.out_dir) / "certs.bin", r.certificates);
+  }
+
+  if (g.json) {
+    auto doc = json_header("attest");
+    doc["call"] = req.service ? "attest-single-service" : "attest-services";
+    if (req.service) doc["service"] = req.service->to_string();
+    doc["nonce"] = svsm::to_hex(req.nonce);
+    doc["report"] = {{"size", r.report.size()}, {"version", report.version}, {"vmpl", report.vmpl},
+                     {"signed", report.signed_()}, {"emulated", report.emulated()},
+                     {"report_data", svsm::to_hex(report.report_data)},
+                     {"measurement", svsm::to_hex(report.measurement)}};
+    doc["report_data_matches"] = binds;
+    auto& services = doc["services"] = nlohmann::ordered_json::array();
+    if (manifest)
+      for (const auto& e : manifest->entries)
+        services.push_back({{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
+    doc["manifest_size"] = r.manifest.size();
+    auto& cs = doc["certificates"] = nlohmann::ordered_json::array();
+    for (const auto& c : certs)
+      cs.push_back({{"guid", c.guid.to_string()}, {"name", svsm::guid_name(c.guid)}, {"size", c.length}});
+    doc["attempts"] = r.attempts;
+    if (!o.out_dir.empty()) doc["out"] = o.out_dir;
+    out.document(doc);
+  } else {
+    out.print("Attestation report: {} bytes, version {}, VMPL {}, {}\n", r.report.size(), report.version,
+              report.vmpl, report.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
+    if (report.emulated())
+      out.print("  {}\n", out.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware", Tone::warn));
+    out.print("  REPORT_DATA: {}\n", svsm::to_hex(report.report_data));
+    out.print("  REPORT_DATA = SHA-512(nonce || manifest): {}\n",
+              binds ? out.tone("yes", Tone::good) : out.tone("NO", Tone::bad));
+    if (manifest) {
+      out.print("Services manifest: {} bytes, {} service(s)\n", r.manifest.size(), manifest->entries.size());
+      for (const auto& e : manifest->entries) out.print("  {}: {} bytes\n", guid_label(e.guid), e.length);
+    } else {
+      out.print("Service manifest of {}: {} bytes\n", guid_label(*req.service), r.manifest.size());
+    }
+    out.print("Certificates: {}\n", certs.size());
+    for (const auto& c : certs) out.print("  {}: {} bytes\n", guid_label(c.guid), c.length);
+    if (!o.out_dir.empty())
+      out.print("Written to {}: report.bin manifest.bin nonce.bin{}\n", o.out_dir,
+                r.certificates.empty() ? "" : " certs.bin");
+  }
+  if (!binds) {
+    out.error("REPORT_DATA does not equal SHA-512(nonce || manifest): the report does not bind this manifest",
+              "do not trust this report; compare the files written with --out");
+    return exit_failure;
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_attest(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<AttestOptions>();
+  auto* sub = app.add_subcommand("attest", "Get an SVSM attestation report, services manifest and certificates");
+  sub->add_option("--service", o->service, "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
+  sub->add_option("--manifest-version", o->manifest_version, "Manifest version of the service (with --service)")
+      ->type_name("N");
+  auto* nonce = sub->add_option("--nonce", o->nonce_hex, "The 64-byte nonce as 128 hex digits (default: random)")
+                    ->type_name("HEX");
+  auto* nonce_file = sub->add_option("--nonce-file", o->nonce_file, "Read the 64-byte nonce from FILE")
+                         ->type_name("FILE");
+  nonce->excludes(nonce_file);
+  sub->add_option("--out", o->out_dir, "Write report.bin, manifest.bin, certs.bin and nonce.bin to DIR")
+      ->type_name("DIR");
+  sub->add_flag("--no-certs", o->no_certs, "Do not ask for the certificate table");
+  sub->add_option("--cpu", o->cpu, "CPU to issue the call on (default: any)")->type_name("N");
+  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_attest(*o, g, out); });
+}
+
+}  // namespace svsmctl

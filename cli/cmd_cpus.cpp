@@ -1,0 +1,70 @@
+// svsmctl cpus: each CPU's Calling Area and SVSM call counters.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "common.hpp"
+#include "svsm/error.hpp"
+
+namespace svsmctl {
+
+namespace {
+
+std::string addr(const std::optional<uint64_t>& v, bool hidden) {
+  if (hidden) return "hidden";
+  return v ? hex(*v) : "-";
+}
+
+int run_cpus(const GlobalOptions& g, Output& out) {
+  auto dev = open_device(g);
+  auto info = dev.info();
+  if (info.backend == svsm::Backend::none)
+    throw svsm::Error(ENODEV, "cpus", std::string(svsm::no_svsm_reason_text(info.reason)));
+
+  std::vector<svsm::CpuInfo> cpus;
+  for (uint32_t c = 0; c < info.nr_cpu_ids; ++c) {
+    try {
+      cpus.push_back(dev.cpu(c));
+    } catch (const svsm::Error& e) {
+      if (e.errno_value() != ENXIO) throw;
+    }
+  }
+
+  if (g.json) {
+    auto doc = json_header("cpus");
+    auto& a = doc["cpus"] = nlohmann::ordered_json::array();
+    for (const auto& c : cpus) {
+      nlohmann::ordered_json j = {{"cpu", c.cpu}, {"online", c.online}, {"apic_id", c.apic_id}};
+      j["ca"] = c.ca && !c.addresses_hidden ? nlohmann::ordered_json(hex(*c.ca)) : nullptr;
+      j["initial_ca"] = c.initial_ca && !c.addresses_hidden ? nlohmann::ordered_json(hex(*c.initial_ca)) : nullptr;
+      j["addresses_hidden"] = c.addresses_hidden;
+      j["calls"] = c.calls;
+      j["retries"] = c.retries;
+      j["errors"] = c.errors;
+      j["unserviced"] = c.unserviced;
+      j["last_result"] = c.last_result ? result_json(*c.last_result) : nullptr;
+      a.push_back(j);
+    }
+    out.document(doc);
+    return exit_ok;
+  }
+
+  out.print("{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n", "CPU", "ONLINE", "APIC",
+            "CA", "INITIAL CA", "CALLS", "RETRIES", "ERRORS", "UNSERVICED", "LAST RESULT");
+  for (const auto& c : cpus) {
+    out.print("{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n", c.cpu,
+              c.online ? "yes" : out.tone("no", Tone::warn), c.apic_id, addr(c.ca, c.addresses_hidden),
+              addr(c.initial_ca, c.addresses_hidden), c.calls, c.retries, c.errors, c.unserviced,
+              c.last_result ? result_text(*c.last_result) : "-");
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_cpus(CLI::App& app, Registry& reg) {
+  auto* sub = app.add_subcommand("cpus", "List each CPU's Calling Area and SVSM call counters");
+  reg.add(sub, [](const GlobalOptions& g, Output& out) { return run_cpus(g, out); });
+}
+
+}  // namespace svsmctl

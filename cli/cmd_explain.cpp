@@ -1,0 +1,69 @@
+// svsmctl explain CODE: decode an SVSM result code, offline.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "common.hpp"
+#include "svsm/decode.hpp"
+
+namespace svsmctl {
+
+namespace {
+
+struct ExplainOptions {
+  std::string code;
+  std::string protocol;
+  std::string call;
+};
+
+int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
+  auto code = svsm::parse_result_code(o.code);
+  if (!code)
+    throw UsageError(fmt::format("CODE '{}': not a result code (give a number such as 0x80000005 "
+                                 "or a name such as INVALID_PARAMETER)", o.code));
+  std::optional<uint32_t> protocol, call;
+  if (!o.protocol.empty()) {
+    protocol = svsm::parse_protocol(o.protocol);
+    if (!protocol)
+      throw UsageError(fmt::format("--protocol '{}': unknown (core, attest, vtpm, apic, uefi-mm or a number)",
+                                   o.protocol));
+  }
+  if (!o.call.empty()) {
+    if (!protocol) throw UsageError("--call needs --protocol");
+    call = svsm::parse_call(*protocol, o.call);
+    if (!call) throw UsageError(fmt::format("--call '{}': not a call of protocol {}", o.call, o.protocol));
+  }
+
+  auto rc = svsm::explain_result(*code, protocol, call);
+  if (g.json) {
+    auto doc = json_header("explain");
+    doc["code"] = fmt::format("{:#x}", rc.code);
+    doc["name"] = rc.name;
+    doc["kind"] = svsm::kind_name(rc.kind);
+    doc["meaning"] = rc.meaning;
+    doc["cause"] = rc.cause;
+    doc["fix"] = rc.fix;
+    if (rc.kind == svsm::ResultCode::Kind::memory_request) doc["memory_pages"] = rc.memory_pages;
+    out.document(doc);
+    return exit_ok;
+  }
+  out.print("{} ({:#010x}): {}\n", rc.name, rc.code, svsm::kind_name(rc.kind));
+  out.print("  meaning: {}\n", rc.meaning);
+  if (!rc.cause.empty()) out.print("  cause:   {}\n", rc.cause);
+  if (!rc.fix.empty()) out.print("  fix:     {}\n", rc.fix);
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_explain(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<ExplainOptions>();
+  auto* sub = app.add_subcommand("explain", "Decode an SVSM result code (works offline)");
+  sub->add_option("CODE", o->code, "The code: 0x80000005, 2147483653 or a name such as INVALID_PARAMETER")
+      ->required();
+  sub->add_option("--protocol", o->protocol, "The protocol of the call that returned it (for a precise cause)");
+  sub->add_option("--call", o->call, "The call that returned it");
+  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_explain(*o, g, out); });
+}
+
+}  // namespace svsmctl

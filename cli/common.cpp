@@ -1,0 +1,70 @@
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "svsm/decode.hpp"
+#include "svsm/error.hpp"
+
+namespace svsmctl {
+
+svsm::Device open_device(const GlobalOptions& g) { return svsm::Device::open(g.device); }
+
+void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what) {
+  auto* cpu = sub->add_option("--cpu", choice.cpu, fmt::format("CPU to {} on", what))->type_name("N");
+  auto* all = sub->add_flag("--all-cpus", choice.all, fmt::format("{} on every online CPU", what));
+  cpu->excludes(all);
+}
+
+std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice, bool default_all) {
+  auto info = dev.info();
+  std::vector<uint32_t> online;
+  for (uint32_t c = 0; c < info.nr_cpu_ids; ++c) {
+    try {
+      if (dev.cpu(c).online) online.push_back(c);
+    } catch (const svsm::Error& e) {
+      if (e.errno_value() != ENXIO) throw;
+    }
+  }
+  if (choice.cpu) {
+    uint32_t c = *choice.cpu;
+    if (c >= info.nr_cpu_ids)
+      throw UsageError(fmt::format("--cpu {}: no such CPU (CPU ids here are 0-{})", c, info.nr_cpu_ids - 1));
+    if (std::find(online.begin(), online.end(), c) == online.end())
+      throw UsageError(fmt::format("--cpu {}: CPU {} is offline (see 'svsmctl cpus')", c, c));
+    return {c};
+  }
+  if (choice.all || default_all) return online;
+  return {online.empty() ? 0U : online.front()};
+}
+
+uint64_t parse_number_arg(std::string_view arg, std::string_view text, uint64_t max) {
+  auto v = svsm::parse_u64(text);
+  if (!v)
+    throw UsageError(fmt::format("{} '{}': not a number (use decimal or 0x-prefixed hex)", arg, text));
+  if (*v > max) throw UsageError(fmt::format("{} '{}': must be at most {:#x}", arg, text, max));
+  return *v;
+}
+
+std::string result_text(uint32_t code, std::optional<uint32_t> protocol, std::optional<uint32_t> call) {
+  auto rc = svsm::explain_result(code, protocol, call);
+  return fmt::format("{} ({:#x})", rc.name, code);
+}
+
+nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protocol,
+                                   std::optional<uint32_t> call) {
+  auto rc = svsm::explain_result(code, protocol, call);
+  return {{"code", fmt::format("{:#x}", code)},
+          {"name", rc.name},
+          {"kind", svsm::kind_name(rc.kind)},
+          {"meaning", rc.meaning}};
+}
+
+std::string errno_name(int err) {
+  const char* n = strerrorname_np(err);
+  return n ? n : std::to_string(err);
+}
+
+}  // namespace svsmctl

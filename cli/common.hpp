@@ -1,0 +1,40 @@
+// Helpers shared by the subcommands: opening the device, choosing CPUs,
+// reading numbers, and rendering SVSM result codes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app.hpp"
+#include "svsm/device.hpp"
+
+namespace svsmctl {
+
+[[nodiscard]] svsm::Device open_device(const GlobalOptions& g);
+
+// --cpu N / --all-cpus, checked against the CPUs that exist and are online.
+struct CpuChoice {
+  std::optional<uint32_t> cpu;
+  bool all = false;
+};
+void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
+[[nodiscard]] std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice,
+                                                bool default_all);
+
+// A number argument (decimal or 0x hex) or a UsageError naming the argument.
+[[nodiscard]] uint64_t parse_number_arg(std::string_view arg, std::string_view text,
+                                        uint64_t max = UINT64_MAX);
+
+// "SVSM_ERR_BUSY (0x80000007)"
+[[nodiscard]] std::string result_text(uint32_t code, std::optional<uint32_t> protocol = {},
+                                      std::optional<uint32_t> call = {});
+[[nodiscard]] nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protocol = {},
+                                                 std::optional<uint32_t> call = {});
+[[nodiscard]] std::string errno_name(int err);
+
+}  // namespace svsmctl
