@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "svsm/device.hpp"
 #include "svsm/error.hpp"
@@ -77,6 +79,23 @@ void report(Output& out, bool json, int code, const std::string& message, const 
   out.document(doc);
 }
 
+// The first word that is neither an option nor an option's value, if it
+// names no command: CLI11 would only say "A subcommand is required".
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--color" || a == "--device") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a.front() == '-') continue;
+    for (const auto* sub : app.get_subcommands({}))
+      if (sub->get_name() == a) return std::nullopt;
+    return std::string(a);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -104,10 +123,18 @@ int run(int argc, char** argv) {
   add_explain(app, reg);
   add_check(app, reg);
   add_module(app, reg);
+  add_completion(app, reg);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto unknown = unknown_command(app, argc, argv)) {
+      std::string names;
+      for (const auto* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "svsmctl: unknown command '%s'\nhint: commands are %s\n", unknown->c_str(),
+                   names.c_str());
+      return exit_usage;
+    }
     int rc = app.exit(e);
     if (rc == 0) return exit_ok;
     // A monitoring plugin reports bad arguments as UNKNOWN.

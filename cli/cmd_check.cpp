@@ -99,7 +99,8 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
   }
   if (o.require_vtpm && s.vtpm.known() && !*s.vtpm.value) v.raise(critical, "no SVSM vTPM");
   if (o.require_vtpm && !s.vtpm.known() && s.protocols.known()) v.raise(unknown, "vTPM unknown: " + s.vtpm.unknown);
-  if (s.calling_areas.known() && s.calling_areas.value->distinct < s.calling_areas.value->with_ca)
+  if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden &&
+      s.calling_areas.value->distinct < s.calling_areas.value->with_ca)
     v.raise(critical, fmt::format("{} CPUs share {} Calling Areas", s.calling_areas.value->with_ca,
                                   s.calling_areas.value->distinct));
   return v;
@@ -113,9 +114,11 @@ std::string perfdata(const svsm::Status& s) {
     for (const auto& x : *s.protocols.value) n += x.offered();
     p += fmt::format("protocols={};;;0;{} ", n, s.protocols.value->size());
   }
-  if (s.calling_areas.known())
-    p += fmt::format("cpus_online={};;;0; calling_areas={};;;0; ", s.calling_areas.value->online,
-                     s.calling_areas.value->distinct);
+  if (s.calling_areas.known()) {
+    p += fmt::format("cpus_online={};;;0; ", s.calling_areas.value->online);
+    if (!s.calling_areas.value->addresses_hidden)
+      p += fmt::format("calling_areas={};;;0; ", s.calling_areas.value->distinct);
+  }
   if (!p.empty()) p.pop_back();
   return p;
 }

@@ -94,7 +94,8 @@ json render_status_json(const svsm::Status& s) {
   });
   doc["calling_areas"] = fact_json(s.calling_areas, [](const svsm::CaSummary& c) {
     return json{{"cpus_possible", c.possible}, {"cpus_online", c.online}, {"cpus_with_ca", c.with_ca},
-                {"distinct", c.distinct}, {"on_initial_ca", c.on_initial},
+                {"distinct", c.addresses_hidden ? json(nullptr) : json(c.distinct)},
+                {"on_initial_ca", c.addresses_hidden ? json(nullptr) : json(c.on_initial)},
                 {"addresses_hidden", c.addresses_hidden}};
   });
   doc["vtpm"] = fact_json(s.vtpm);
@@ -182,9 +183,10 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
     return on.empty() ? "none" : on + (off.empty() ? "" : "; not offered: " + off);
   });
   fact("CPUs", s.calling_areas, [](const svsm::CaSummary& c) {
-    std::string cas = c.with_ca == c.distinct ? fmt::format("{} Calling Areas, all distinct", c.distinct)
-                                              : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct,
-                                                            c.with_ca);
+    std::string cas = c.addresses_hidden ? fmt::format("{} Calling Areas (addresses need root)", c.with_ca)
+                      : c.with_ca == c.distinct ? fmt::format("{} Calling Areas, all distinct", c.distinct)
+                                                : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct,
+                                                              c.with_ca);
     return fmt::format("{} online of {} possible; {}", c.online, c.possible, cas);
   });
   fact("vTPM", s.vtpm, [&s](bool v) {
@@ -311,7 +313,8 @@ std::string render_status_prometheus(const svsm::Status& s) {
   e.family("svsmctl_calling_areas_distinct", "distinct SVSM Calling Areas among CPUs with a known CA");
   if (s.calling_areas.known()) {
     e.sample("svsmctl_cpus_online", s.calling_areas.value->online);
-    e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
+    if (!s.calling_areas.value->addresses_hidden)
+      e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
   }
 
   e.family("svsmctl_vtpm_present", "1 if the SVSM offers a vTPM");

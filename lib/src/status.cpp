@@ -90,7 +90,7 @@ CaSummary summarize_cpus(const Device& dev, const Info& info) {
     sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
     if (c.ca) {
       ++sum.with_ca;
-      cas.insert(*c.ca);
+      if (!c.addresses_hidden) cas.insert(*c.ca);
       if (c.initial_ca && *c.initial_ca == *c.ca && !c.addresses_hidden) ++sum.on_initial;
     }
   }

@@ -33,7 +33,7 @@ struct CaSummary {
   uint32_t possible = 0;
   uint32_t online = 0;
   uint32_t with_ca = 0;         // CPUs whose current CA is known
-  uint32_t distinct = 0;        // distinct CA addresses among them
+  uint32_t distinct = 0;        // distinct CA addresses among them (0 if hidden)
   uint32_t on_initial = 0;      // CPUs still on the CA the SVSM was first given
   bool addresses_hidden = false;
 };
