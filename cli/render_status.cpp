@@ -310,12 +310,10 @@ std::string render_status_prometheus(const svsm::Status& s) {
                 {"max_version", p.offered() ? std::to_string(*p.max_version) : ""}});
 
   e.family("svsmctl_cpus_online", "online CPUs");
+  if (s.calling_areas.known()) e.sample("svsmctl_cpus_online", s.calling_areas.value->online);
   e.family("svsmctl_calling_areas_distinct", "distinct SVSM Calling Areas among CPUs with a known CA");
-  if (s.calling_areas.known()) {
-    e.sample("svsmctl_cpus_online", s.calling_areas.value->online);
-    if (!s.calling_areas.value->addresses_hidden)
-      e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
-  }
+  if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden)
+    e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
 
   e.family("svsmctl_vtpm_present", "1 if the SVSM offers a vTPM");
   if (s.vtpm.known()) e.sample("svsmctl_vtpm_present", *s.vtpm.value ? 1 : 0);

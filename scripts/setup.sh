@@ -12,7 +12,7 @@ PKGS_BUILD="build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-js
 	libssl-dev bash-completion"
 # Build the kernel module and run it in QEMU.
 PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
-	python3-pytest sparse"
+	python3-pytest sparse prometheus prometheus-node-exporter"
 # Backports kernel (6.12): same package names from bookworm-backports.
 PKGS_BACKPORTS="linux-image-amd64 linux-headers-amd64"
 

@@ -1,13 +1,14 @@
 #include "svsm/platform.hpp"
 
 #include <cpuid.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 namespace svsm {
@@ -83,11 +84,24 @@ struct ReadResult {
 };
 
 ReadResult read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return {std::nullopt, errno ? errno : ENOENT};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return {ss.str(), 0};
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {std::nullopt, errno};
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n > 0) {
+      text.append(buf, static_cast<size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      int err = errno;  // e.g. EISDIR, or EIO from a sysfs attribute
+      ::close(fd);
+      return {std::nullopt, err};
+    }
+  }
+  ::close(fd);
+  return {std::move(text), 0};
 }
 
 fs::path under(const fs::path& root, std::string_view abs) {

@@ -1,0 +1,193 @@
+// svsmctl's renderers against hand-written golden files, the JSON keys the
+// man page promises, and the exit codes of command-line mistakes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app.hpp"
+#include "render_status.hpp"
+#include "svsm/version.hpp"
+
+namespace {
+
+using svsm::Fact;
+using svsm::Source;
+
+std::string golden(const std::string& name) {
+  std::ifstream in(std::string(GOLDEN_DIR) + "/" + name);
+  EXPECT_TRUE(in) << "missing golden file " << name;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// An SEV-SNP guest at VMPL2 under a real SVSM, as root.
+svsm::Status snp_guest() {
+  svsm::Status s;
+  s.verdict = svsm::Verdict::svsm;
+  s.verdict_reason = "SEV-SNP guest at VMPL2 under an SVSM";
+  s.cvm_type = Fact<std::string>::of("sev-snp", Source::module);
+  s.sev_status = Fact<uint64_t>::of(0x7 | (1 << 7), Source::module);  // SEV, ES, SNP, DebugSwap
+  s.vmpl = Fact<uint32_t>::of(2, Source::module);
+  s.svsm_present = Fact<bool>::of(true, Source::module);
+  s.svsm = Fact<svsm::SvsmDescription>::of({0x80000000, 0x400000, 0x80400000, 1}, Source::module);
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::of(
+      {{0, 1, 1}, {1, 1, 1}, {2, 1, 1}, {3, std::nullopt, std::nullopt}, {4, std::nullopt, std::nullopt}},
+      Source::module);
+  s.vtpm_commands = Fact<uint64_t>::of(0x100, Source::module);
+  s.vtpm = Fact<bool>::of(true, Source::module);
+  s.calling_areas = Fact<svsm::CaSummary>::of({4, 4, 4, 4, 0, false}, Source::module);
+  s.module.state = svsm::ModuleState::live;
+  s.module.installed = true;
+  s.module.version = "9.9.9";
+  s.module.abi_version = 1;
+  s.module.backend = svsm::Backend::snp;
+  s.platform.kernel_release = Fact<std::string>::of("6.12.95+deb12-amd64", Source::kernel);
+  s.platform.configfs_tsm = Fact<bool>::of(true, Source::configfs);
+  s.platform.sev_guest_device = Fact<bool>::of(true, Source::devfs);
+  s.platform.tpm_svsm = Fact<bool>::of(true, Source::sysfs);
+  return s;
+}
+
+// The same guest seen by an unprivileged user without the module.
+svsm::Status snp_guest_unprivileged() {
+  svsm::Status s;
+  s.verdict = svsm::Verdict::svsm;
+  s.verdict_reason = "from sysfs (VMPL 2); /dev/svsm_diag: permission denied (run as root)";
+  s.cvm_type = Fact<std::string>::of("sev-snp", Source::cpuinfo);
+  s.cvm_type.note = "from CPU flags only: SEV_STATUS was not readable";
+  s.sev_status = Fact<uint64_t>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  s.vmpl = Fact<uint32_t>::of(2, Source::sysfs);
+  s.svsm_present = Fact<bool>::of(true, Source::sysfs);
+  s.svsm = Fact<svsm::SvsmDescription>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, "SVSM calls need root");
+  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "SVSM calls need root");
+  s.vtpm = Fact<bool>::missing(Source::module, "SVSM calls need root");
+  s.calling_areas = Fact<svsm::CaSummary>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  s.module.state = svsm::ModuleState::live;
+  s.module.installed = true;
+  s.module.version = "9.9.9";
+  s.module.device_error = "/dev/svsm_diag: permission denied (run as root)";
+  s.platform.kernel_release = Fact<std::string>::of("6.12.95+deb12-amd64", Source::kernel);
+  s.platform.configfs_tsm = Fact<bool>::of(false, Source::configfs);
+  s.platform.sev_guest_device = Fact<bool>::of(false, Source::devfs);
+  s.needs_root = {"SVSM protocols (QUERY_PROTOCOL)"};
+  return s;
+}
+
+svsmctl::Output plain() { return svsmctl::Output(false, false, false); }
+
+TEST(StatusText, SnpGuestMatchesGolden) {
+  auto out = plain();
+  EXPECT_EQ(svsmctl::render_status_text(snp_guest(), out), golden("status-snp.txt"));
+}
+
+TEST(StatusText, UnprivilegedMatchesGolden) {
+  auto out = plain();
+  EXPECT_EQ(svsmctl::render_status_text(snp_guest_unprivileged(), out), golden("status-unprivileged.txt"));
+}
+
+TEST(StatusText, ColourOnlyWhenAsked) {
+  svsmctl::Output coloured(false, false, true);
+  auto out = plain();
+  EXPECT_NE(svsmctl::render_status_text(snp_guest(), coloured).find("\033[32m"), std::string::npos);
+  EXPECT_EQ(svsmctl::render_status_text(snp_guest(), out).find('\033'), std::string::npos);
+}
+
+TEST(StatusPrometheus, SnpGuestMatchesGolden) {
+  auto text = svsmctl::render_status_prometheus(snp_guest());
+  // The version label comes from the build; the golden file says VERSION.
+  auto pos = text.find(svsm::version);
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, std::string(svsm::version).size(), "VERSION");
+  EXPECT_EQ(text, golden("status-snp.prom"));
+}
+
+TEST(StatusPrometheus, UnknownFactsAreMarkedNotZero) {
+  auto text = svsmctl::render_status_prometheus(snp_guest_unprivileged());
+  EXPECT_EQ(text.find("svsmctl_protocol_supported{"), std::string::npos);
+  EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"protocols\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("svsmctl_vmpl 2"), std::string::npos);
+}
+
+TEST(StatusPrometheus, LabelValuesAreEscaped) {
+  EXPECT_EQ(svsmctl::prometheus_escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+// The keys svsmctl-status(8) documents; a rename must fail here first.
+TEST(StatusJson, SchemaKeys) {
+  auto doc = svsmctl::render_status_json(snp_guest());
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : doc.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "schema_version", "command", "svsmctl_version", "verdict", "cvm_type", "sev_status",
+                      "vmpl", "svsm_present", "svsm", "protocols", "calling_areas", "vtpm", "vtpm_commands",
+                      "attestation", "module", "platform", "needs_root"}));
+  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_EQ(doc["sev_status"]["features"], (nlohmann::ordered_json{"SEV", "SEV-ES", "SEV-SNP", "DebugSwap"}));
+  EXPECT_EQ(doc["svsm"]["value"]["initial_ca"], "0x80400000");
+  EXPECT_EQ(doc["protocols"]["value"][1],
+            (nlohmann::ordered_json{{"protocol", 1}, {"name", "attest"}, {"offered", true},
+                                    {"min_version", 1}, {"max_version", 1}}));
+}
+
+TEST(StatusJson, UnknownHasReasonAndNullValue) {
+  auto doc = svsmctl::render_status_json(snp_guest_unprivileged());
+  EXPECT_TRUE(doc["protocols"]["value"].is_null());
+  EXPECT_EQ(doc["protocols"]["unknown"], "SVSM calls need root");
+  EXPECT_EQ(doc["vmpl"], (nlohmann::ordered_json{{"value", 2}, {"source", "sysfs"}}));
+  EXPECT_EQ(doc["cvm_type"]["note"], "from CPU flags only: SEV_STATUS was not readable");
+}
+
+// Exit codes of command-line mistakes, through the real parser.
+int run(std::vector<std::string> args) {
+  args.insert(args.begin(), "svsmctl");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
+  testing::internal::GetCapturedStdout();
+  testing::internal::GetCapturedStderr();
+  return rc;
+}
+
+TEST(ExitCodes, HelpAndVersionAreSuccess) {
+  EXPECT_EQ(run({"--help"}), 0);
+  EXPECT_EQ(run({"--version"}), 0);
+  EXPECT_EQ(run({"call", "--help"}), 0);
+}
+
+TEST(ExitCodes, UsageErrorsAreTwo) {
+  EXPECT_EQ(run({}), 2);
+  EXPECT_EQ(run({"nosuch"}), 2);
+  EXPECT_EQ(run({"status", "--format", "xml"}), 2);
+  EXPECT_EQ(run({"status", "--bogus"}), 2);
+  EXPECT_EQ(run({"--color", "pink", "status"}), 2);
+  EXPECT_EQ(run({"explain"}), 2);
+  EXPECT_EQ(run({"explain", "0xnothex"}), 2);
+  EXPECT_EQ(run({"explain", "1", "--call", "remap-ca"}), 2);  // --call needs --protocol
+  EXPECT_EQ(run({"call", "core"}), 2);
+  EXPECT_EQ(run({"call", "core", "query-protocol", "--cpu", "1", "--all-cpus"}), 2);
+  EXPECT_EQ(run({"module", "load", "--backend", "kvm"}), 2);
+  EXPECT_EQ(run({"module"}), 2);
+}
+
+TEST(ExitCodes, CheckReportsBadArgumentsAsUnknown) {
+  EXPECT_EQ(run({"check", "--expect-vmpl", "9"}), 3);
+  EXPECT_EQ(run({"check", "--require-protocol", "warp"}), 3);
+  EXPECT_EQ(run({"check", "--nonsense"}), 3);
+}
+
+TEST(ExitCodes, ExplainWorksOffline) {
+  EXPECT_EQ(run({"explain", "0x80000007"}), 0);
+  EXPECT_EQ(run({"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}), 0);
+}
+
+TEST(ExitCodes, MissingDeviceIsUnavailable) {
+  EXPECT_EQ(run({"--device", "/nonexistent/svsm_diag", "cpus"}), 4);
+  EXPECT_EQ(run({"--device", "/nonexistent/svsm_diag", "remap-ca"}), 4);
+}
+
+}  // namespace
