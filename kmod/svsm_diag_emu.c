@@ -111,6 +111,7 @@ static void *emu_host_map(void *host, u64 gpa, u64 len)
 }
 
 static unsigned long emu_host_lock(void *host)
+	__acquires(&emu_lock)
 {
 	unsigned long flags;
 
@@ -119,6 +120,7 @@ static unsigned long emu_host_lock(void *host)
 }
 
 static void emu_host_unlock(void *host, unsigned long flags)
+	__releases(&emu_lock)
 {
 	spin_unlock_irqrestore(&emu_lock, flags);
 }
