@@ -9,7 +9,8 @@
  *   FIELD:   any struct field by name (report.len, step... are nested),
  *            plus: cmd=N (ioctl number), tail=N (a byte after the struct,
  *            for size tests), data=HEX (CALL buffer), report_cap=N,
- *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N,
+ *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N or
+ *            seconds=N (repeat; the output then also counts each errno),
  *            arg=null|unmapped|readonly (a bad pointer to the struct).
  *   VALUE:   a number (decimal or 0x hex), HEX bytes for byte arrays, or
  *            for address fields: unmapped, readonly, kernel.
@@ -18,12 +19,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/svsm_diag.h>
@@ -233,7 +236,9 @@ int main(int argc, char **argv)
 	uint8_t *s, *pristine, *data = NULL, *report = NULL, *manifest = NULL, *certs = NULL;
 	size_t data_len = 0, report_cap = 0, manifest_cap = 0, certs_cap = 0;
 	unsigned long cmd;
-	long repeat = 1, i;
+	long repeat = 1, seconds = 0, i;
+	long counts[256] = { 0 };
+	struct timespec start, now;
 	int fd, rc = 0, err = 0, tail = -1;
 	const char *arg_kind = NULL;
 	void *arg;
@@ -270,6 +275,9 @@ int main(int argc, char **argv)
 			arg_kind = val;
 		} else if (!strcmp(name, "repeat")) {
 			repeat = number(val);
+		} else if (!strcmp(name, "seconds")) {
+			seconds = number(val);
+			repeat = LONG_MAX;
 		} else if (!strcmp(name, "data")) {
 			data = alloc_buf(strlen(val) / 2);
 			data_len = hex_bytes(val, data, strlen(val) / 2);
@@ -323,15 +331,34 @@ int main(int argc, char **argv)
 	}
 	/* Each repetition starts from the same input: outputs must come in zero. */
 	memcpy(pristine, s, 8192);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < repeat; i++) {
 		if (arg == s)
 			memcpy(s, pristine, 8192);
 		rc = ioctl(fd, cmd, arg);
 		err = rc ? errno : 0;
+		counts[err & 0xff]++;
+		if (seconds) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec >= seconds)
+				break;
+		}
 	}
 
 	printf("{\"rc\": %d, \"errno\": %d, \"errno_name\": \"%s\"", rc, err,
 	       err ? strerrorname_np(err) : "");
+	if (repeat > 1) {
+		const char *sep = "";
+
+		printf(", \"ioctls\": %ld, \"errnos\": {", i < repeat ? i + 1 : i);
+		for (int e = 0; e < 256; e++) {
+			if (!counts[e])
+				continue;
+			printf("%s\"%s\": %ld", sep, e ? strerrorname_np(e) : "OK", counts[e]);
+			sep = ", ";
+		}
+		printf("}");
+	}
 	for (const struct field *f = c->fields; f->name; f++) {
 		printf(", \"%s\": ", f->name);
 		if (f->bytes)

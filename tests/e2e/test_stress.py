@@ -1,0 +1,129 @@
+"""Reliability under load: several processes on all CPUs issuing CALL,
+GET_CPU, REMAP_CA_TEST and ATTEST at once while CPUs go offline and online
+and faults are injected; then the module's and the emulator's books must
+agree. Also load/unload loops with descriptors open and calls in flight."""
+import json
+import os
+
+import pytest
+
+from uapi import U
+
+SECONDS = int(os.environ.get("SVSMCTL_STRESS_SECONDS", "30"))
+QUERY = f"protocol=0 call_id={U.SVSM_CORE_QUERY_PROTOCOL} rcx=1"
+ATTEST = "cpu=0xffffffff report_cap=4096 manifest_cap=4096 certs_cap=16384"
+FAULTS = ["busy 3", "incomplete 2", "unserviced 1", "vmpl_refuse 1", "result 0x80000006 1",
+          "busy 2 after 3"]
+
+# What each command may answer while CPUs and faults come and go.
+ALLOWED = {
+    "call": {"OK", "ENXIO", "EIO", "EBUSY", "ECOMM", "EREMOTEIO"},
+    "cpu": {"OK"},
+    "remap": {"OK", "ENXIO", "EIO", "EBUSY", "ECOMM", "EREMOTEIO"},
+    "attest": {"OK", "EIO", "EBUSY", "ECOMM", "EREMOTEIO"},
+}
+
+
+def record(name, kernel, figures):
+    out = os.environ.get("SVSMCTL_BUILD_DIR")
+    if out:
+        d = os.path.join(out, "test-reports", "reliability")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"{name}-{kernel}.json"), "w") as f:
+            json.dump(figures, f, indent=2)
+    print(f"\n{name} on {kernel}: {json.dumps(figures)}")
+
+
+def books(guest):
+    """Per-CPU module counters and emulator counters."""
+    module = {c: guest.ioctl("cpu", cpu=c) for c in range(4)}
+    return module, guest.emu_state()
+
+
+def test_stress_calls_hotplug_faults(guest):
+    guest.load("emulated", max_retries=50)
+    start_ca = {c: guest.ioctl("cpu", cpu=c)["ca_gpa"] for c in range(4)}
+    fault_file = "/sys/kernel/debug/svsm_diag/fault"
+    faults = " ".join(f"'{f}'" for f in FAULTS)
+    script = f"""
+end=$(( $(date +%s) + {SECONDS} ))
+for c in 0 1 2 3; do
+    svsm-ioctl call cpu=$c {QUERY} seconds={SECONDS} > /tmp/s.call.$c &
+    svsm-ioctl cpu cpu=$c seconds={SECONDS} > /tmp/s.cpu.$c &
+done
+svsm-ioctl remap cpu=1 seconds={SECONDS} > /tmp/s.remap.1 &
+svsm-ioctl remap cpu=2 seconds={SECONDS} > /tmp/s.remap.2 &
+svsm-ioctl attest {ATTEST} seconds={SECONDS} > /tmp/s.attest.0 &
+( n=0; while [ $(date +%s) -lt $end ]; do for c in 1 2 3; do
+      echo 0 > /sys/devices/system/cpu/cpu$c/online && n=$((n+1))
+      echo 1 > /sys/devices/system/cpu/cpu$c/online && n=$((n+1))
+  done; done; echo $n > /tmp/s.hotplug ) &
+( n=0; while [ $(date +%s) -lt $end ]; do for f in {faults}; do
+      echo "$f" > {fault_file} && n=$((n+1)); sleep 0.1
+  done; done; echo none > {fault_file}; echo $n > /tmp/s.faults ) &
+wait
+for f in /tmp/s.call.* /tmp/s.cpu.* /tmp/s.remap.* /tmp/s.attest.*; do echo "$f $(cat $f)"; done
+echo hotplug $(cat /tmp/s.hotplug) faults $(cat /tmp/s.faults)
+"""
+    out = guest.ok(script, timeout=SECONDS + 300).splitlines()
+    results = {}
+    for line in out[:-1]:
+        path, doc = line.split(" ", 1)
+        results[path.rsplit("/", 1)[1]] = json.loads(doc)
+    tail = out[-1].split()
+    hotplug, injected = int(tail[1]), int(tail[3])
+
+    calls = 0
+    for name, r in results.items():
+        kind = name.split(".")[1]
+        assert set(r["errnos"]) <= ALLOWED[kind], (name, r["errnos"])
+        assert r["errnos"].get("OK", 0) > 0, (name, r)  # every kind made progress
+        assert r["ioctls"] == sum(r["errnos"].values()), r
+        calls += r["ioctls"]
+    assert hotplug >= 6 and injected >= 5
+
+    # Quiet now: every CPU back on the CA the module expects, the emulator
+    # agreeing, and the counters adding up exchange by exchange.
+    module, emu = books(guest)
+    assert emu["spurious"] == 0 and emu["bad_requests"] == 0, emu
+    exchanges = sum(m["calls"] + m["retries"] for m in module.values())
+    unserviced = sum(m["unserviced"] for m in module.values())
+    assert emu["vmgexits"] == exchanges
+    assert emu["serviced"] == exchanges - unserviced
+    for c in range(4):
+        m, e = module[c], emu["cpus"][c]
+        assert m["state"] & U.SVSM_DIAG_CPU_ONLINE
+        assert m["ca_gpa"] == start_ca[c] == e["registered_ca"] == e["kernel_ca"], (c, m, e)
+        assert e["calls"] == m["calls"] + m["retries"] - m["unserviced"], (c, m, e)
+    # And the SVSM still answers on every CPU.
+    for c in range(4):
+        assert guest.ioctl("call", cpu=c, protocol=0, call_id=U.SVSM_CORE_QUERY_PROTOCOL,
+                           rcx=1)["errno_name"] == ""
+
+    record("stress", guest.kernel.name, {
+        "seconds": SECONDS, "ioctls": calls, "svsm_exchanges": exchanges,
+        "unserviced": unserviced, "hotplug_events": hotplug, "faults_injected": injected,
+        "faults_delivered": emu["faults"], "ca_remaps": emu["remaps"],
+        "errnos": {n: r["errnos"] for n, r in sorted(results.items())}})
+
+
+def test_load_unload_loop_with_open_descriptors(guest):
+    script = f"""
+loaded=0; refused=0
+for i in $(seq 15); do
+    modprobe svsm_diag backend=emulated || exit 10
+    loaded=$((loaded+1))
+    svsm-ioctl call cpu=$((i % 4)) {QUERY} seconds=1 > /dev/null &
+    exec 3</dev/svsm_diag
+    rmmod svsm_diag 2>/dev/null && exit 11     # open: must be refused
+    refused=$((refused+1))
+    exec 3<&-
+    wait
+    rmmod svsm_diag || exit 12
+done
+echo loaded=$loaded refused=$refused
+"""
+    r = guest.run(script, timeout=300)
+    assert r.rc == 0, (r.rc, r.out, r.err)
+    assert r.out.strip() == "loaded=15 refused=15"
+    record("load-unload", guest.kernel.name, {"cycles": 15, "unloads_refused_while_open": 15})
