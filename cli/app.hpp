@@ -56,6 +56,7 @@ void add_attest(CLI::App& app, Registry& reg);
 void add_explain(CLI::App& app, Registry& reg);
 void add_check(CLI::App& app, Registry& reg);
 void add_module(CLI::App& app, Registry& reg);
+void add_completion(CLI::App& app, Registry& reg);
 
 // The whole program, without exit(): returns the exit status.
 int run(int argc, char** argv);

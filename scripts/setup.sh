@@ -9,7 +9,7 @@ BACKPORTS_LIST=/etc/apt/sources.list.d/svsmctl-bookworm-backports.sources
 # Build the C++ library, CLI and unit tests.
 PKGS_BUILD="build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev
 	libkmod-dev kmod googletest libgtest-dev libgmock-dev libbenchmark-dev scdoc
-	libssl-dev bash-completion"
+	libssl-dev bash-completion zsh fish"
 # Build the kernel module and run it in QEMU.
 PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
 	python3-pytest sparse prometheus prometheus-node-exporter"
