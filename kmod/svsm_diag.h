@@ -35,11 +35,16 @@ struct svsm_diag_transport {
 	int (*current_ca)(u64 *gpa, void **va);
 	/*
 	 * May the SVSM be pointed at @gpa as a new CA? 0 and its kernel address
-	 * if the module can use it to remap back; -ENOENT if it is not guest
-	 * memory at all, so the SVSM will refuse it itself (emulator only);
-	 * -EINVAL if the module must refuse the remap.
+	 * if the module can use it to remap back; -ENOENT if the SVSM itself
+	 * refuses every such page, atomically (emulator only); -EINVAL if the
+	 * module must refuse the remap.
 	 */
 	int (*ca_check)(u64 gpa, void **va);
+	/*
+	 * This CPU's page for REMAP_CA_TEST, owned by the backend for good; or
+	 * NULL, and the test uses a page of its own.
+	 */
+	int (*test_ca)(u64 *gpa, void **va);
 	/* A CA remap could not be undone: record what is now true. */
 	void (*ca_lost)(u64 gpa);
 };

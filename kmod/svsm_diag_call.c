@@ -407,7 +407,7 @@ out_free:
 
 struct svsm_diag_remap_ctx {
 	struct svsm_diag_remap_test *arg;
-	struct svsm_diag_gbuf test;
+	struct svsm_diag_gbuf test;	/* when the backend has no test page */
 	int ret;
 };
 
@@ -431,20 +431,25 @@ static void svsm_diag_remap_test_fn(void *data)
 {
 	struct svsm_diag_remap_ctx *ctx = data;
 	struct svsm_diag_remap_test *arg = ctx->arg;
-	struct svsm_diag_ca *orig, *test = ctx->test.va;
 	struct svsm_diag_regs in = {
 		.rax = SVSM_RAX(SVSM_PROTOCOL_CORE, SVSM_CORE_REMAP_CA),
-		.rcx = ctx->test.gpa,
 	};
+	struct svsm_diag_ca *orig, *test = ctx->test.va;
+	u64 orig_gpa, test_gpa = ctx->test.gpa;
 	struct svsm_diag_outcome o;
-	u64 orig_gpa;
+	void *va;
 	int i;
 
 	ctx->ret = svsm_diag_current_ca(&orig_gpa, &orig);
+	if (!ctx->ret && svsm_xp->test_ca) {
+		ctx->ret = svsm_xp->test_ca(&test_gpa, &va);
+		test = va;
+	}
 	if (ctx->ret)
 		return;
+	in.rcx = test_gpa;
 	arg->orig_ca = orig_gpa;
-	arg->test_ca = ctx->test.gpa;
+	arg->test_ca = test_gpa;
 
 	svsm_diag_call_ca(orig, &in, &o);
 	svsm_diag_record_step(arg, SVSM_DIAG_REMAP_TO_TEST, &o);
@@ -456,7 +461,7 @@ static void svsm_diag_remap_test_fn(void *data)
 		svsm_diag_call_ca(test, &in, &o);
 		svsm_diag_record_step(arg, SVSM_DIAG_REMAP_BACK, &o);
 		if (!svsm_diag_succeeded(&o) &&
-		    svsm_diag_restore_ca(test, orig_gpa, orig, ctx->test.gpa))
+		    svsm_diag_restore_ca(test, orig_gpa, orig, test_gpa))
 			arg->outcome |= SVSM_DIAG_REMAP_RECOVERED;
 	}
 
@@ -480,13 +485,15 @@ int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg)
 	struct svsm_diag_remap_ctx ctx = { .arg = arg };
 	int ret;
 
-	ret = svsm_diag_gbuf_alloc(&ctx.test, PAGE_SIZE);
-	if (ret)
-		return ret;
+	if (!svsm_xp->test_ca) {
+		ret = svsm_diag_gbuf_alloc(&ctx.test, PAGE_SIZE);
+		if (ret)
+			return ret;
+	}
 	ret = smp_call_function_single(arg->cpu, svsm_diag_remap_test_fn, &ctx, 1);
 	if (!ret)
 		ret = ctx.ret;
-	if (!svsm_diag_remap_test_page_in_use(arg))
+	if (ctx.test.va && !svsm_diag_remap_test_page_in_use(arg))
 		svsm_diag_gbuf_free(&ctx.test);
 	return ret;
 }

@@ -64,11 +64,12 @@ struct emu_range {
 	u64 gpa;
 	u64 len;
 	void *va;
-	bool dynamic;		/* a per-request buffer, not a CA candidate */
+	bool dynamic;		/* a per-request buffer: freed when the call ends */
 };
 
 struct emu_cpu {
 	void *kernel_ca;	/* the CA the "kernel" allocated for this CPU */
+	void *test_ca;		/* this CPU's page for REMAP_CA_TEST */
 	u64 initial_ca;		/* the first CA the SVSM was given */
 	u64 ca_gpa;		/* the CA in use now */
 	void *ca_va;
@@ -110,6 +111,18 @@ static void *emu_host_map(void *host, u64 gpa, u64 len)
 	return r ? r->va + (gpa - r->gpa) : NULL;
 }
 
+/*
+ * Only pages the module keeps until unload may become a CA or a VMSA: the
+ * emulated SVSM asks under emu_lock, so a buffer registered by another CPU
+ * after the module looked cannot slip in.
+ */
+static bool emu_host_may_retain(void *host, u64 gpa)
+{
+	struct emu_range *r = emu_find(gpa, PAGE_SIZE);
+
+	return r && !r->dynamic;
+}
+
 static unsigned long emu_host_lock(void *host)
 	__acquires(&emu_lock)
 {
@@ -127,6 +140,7 @@ static void emu_host_unlock(void *host, unsigned long flags)
 
 static const struct svsm_emu_host_ops emu_host_ops = {
 	.map = emu_host_map,
+	.may_retain = emu_host_may_retain,
 	.lock = emu_host_lock,
 	.unlock = emu_host_unlock,
 };
@@ -203,9 +217,9 @@ static int emu_current_ca(u64 *gpa, void **va)
 }
 
 /*
- * Pages the module owns for good may become a CA; per-request buffers may
- * not (another task frees them). Anything else is not guest memory to the
- * emulated SVSM, which refuses it with its own error.
+ * A page the module keeps until unload can be remapped to and back. For any
+ * other page the emulated SVSM itself refuses the remap (emu_host_may_retain
+ * under emu_lock), so the call may go ahead and report the SVSM's answer.
  */
 static int emu_ca_check(u64 gpa, void **va)
 {
@@ -215,9 +229,9 @@ static int emu_ca_check(u64 gpa, void **va)
 
 	spin_lock_irqsave(&emu_lock, flags);
 	r = emu_find(gpa, PAGE_SIZE);
-	if (r && PAGE_ALIGNED(gpa)) {
+	if (r && !r->dynamic && PAGE_ALIGNED(gpa)) {
 		*va = r->va + (gpa - r->gpa);
-		ret = r->dynamic ? -EINVAL : 0;
+		ret = 0;
 	}
 	spin_unlock_irqrestore(&emu_lock, flags);
 	return ret;
@@ -228,12 +242,24 @@ static void emu_ca_lost(u64 gpa)
 {
 	struct emu_cpu *c = &emu_kcpu[smp_processor_id()];
 	unsigned long flags;
+	void *va;
 
 	spin_lock_irqsave(&emu_lock, flags);
-	c->ca_va = emu_host_map(NULL, gpa, PAGE_SIZE);
-	if (c->ca_va)
+	va = emu_host_map(NULL, gpa, PAGE_SIZE);
+	if (va) {
+		c->ca_va = va;
 		c->ca_gpa = gpa;
+	}
 	spin_unlock_irqrestore(&emu_lock, flags);
+}
+
+static int emu_test_ca(u64 *gpa, void **va)
+{
+	struct emu_cpu *c = &emu_kcpu[smp_processor_id()];
+
+	*va = c->test_ca;
+	*gpa = __pa(c->test_ca);
+	return 0;
 }
 
 const struct svsm_diag_transport svsm_diag_emu_transport = {
@@ -244,6 +270,7 @@ const struct svsm_diag_transport svsm_diag_emu_transport = {
 	.current_ca = emu_current_ca,
 	.ca_check = emu_ca_check,
 	.ca_lost = emu_ca_lost,
+	.test_ca = emu_test_ca,
 };
 
 int svsm_diag_emu_cpu_ca(unsigned int cpu, u64 *gpa, u64 *initial)
@@ -429,8 +456,10 @@ static void emu_free_memory(void)
 	unsigned int cpu;
 
 	if (emu_kcpu) {
-		for_each_possible_cpu(cpu)
+		for_each_possible_cpu(cpu) {
 			free_page((unsigned long)emu_kcpu[cpu].kernel_ca);
+			free_page((unsigned long)emu_kcpu[cpu].test_ca);
+		}
 	}
 	free_page((unsigned long)emu_fw_ca);
 	if (emu_pool)
@@ -452,7 +481,7 @@ static int emu_alloc_memory(void)
 	unsigned int cpu;
 	int ret = -ENOMEM;
 
-	emu_max_ranges = num_possible_cpus() + 3 + EMU_DYNAMIC_RANGES;
+	emu_max_ranges = 2 * num_possible_cpus() + 3 + EMU_DYNAMIC_RANGES;
 	emu_ranges = kcalloc(emu_max_ranges, sizeof(*emu_ranges), GFP_KERNEL);
 	emu_cpus = kcalloc(nr_cpu_ids, sizeof(*emu_cpus), GFP_KERNEL);
 	emu_kcpu = kcalloc(nr_cpu_ids, sizeof(*emu_kcpu), GFP_KERNEL);
@@ -463,13 +492,15 @@ static int emu_alloc_memory(void)
 		goto err;
 
 	for_each_possible_cpu(cpu) {
-		emu_kcpu[cpu].kernel_ca = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!emu_kcpu[cpu].kernel_ca)
+		struct emu_cpu *c = &emu_kcpu[cpu];
+
+		c->kernel_ca = (void *)get_zeroed_page(GFP_KERNEL);
+		c->test_ca = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!c->kernel_ca || !c->test_ca)
 			goto err;
-		ret = emu_add_range(emu_kcpu[cpu].kernel_ca, PAGE_SIZE, false);
-		if (ret)
+		if (emu_add_range(c->kernel_ca, PAGE_SIZE, false) ||
+		    emu_add_range(c->test_ca, PAGE_SIZE, false))
 			goto err;
-		ret = -ENOMEM;
 	}
 	if (emu_add_range(emu_fw_ca, PAGE_SIZE, false) ||
 	    emu_add_range(emu_pool, EMU_POOL_PAGES * PAGE_SIZE, false) ||

@@ -115,6 +115,7 @@ const struct svsm_diag_transport svsm_diag_snp_transport = {
 	.current_ca = snp_current_ca,
 	.ca_check = snp_ca_check,
 	.ca_lost = snp_ca_lost,
+	.test_ca = NULL,	/* a fresh private page per test */
 };
 
 /* The SVSM fields of the secrets page; never the VMPCKs next to them. */

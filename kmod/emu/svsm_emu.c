@@ -191,6 +191,12 @@ static u8 *guest_map(struct svsm_emu *emu, u64 gpa, u64 len)
 	return emu->ops->map(emu->host, gpa, len);
 }
 
+/* A page the SVSM will keep using: the host must not free it under us. */
+static bool may_retain(struct svsm_emu *emu, u64 gpa)
+{
+	return !emu->ops->may_retain || emu->ops->may_retain(emu->host, gpa);
+}
+
 /*
  * Is the page at @gpa already in use as a Calling Area registered for a CPU
  * other than @skip_cpu, as a VMSA, or as the CA of a VMSA made by
@@ -256,7 +262,7 @@ static u32 core_remap_ca(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu
 		return SVSM_ERR_INVALID_PARAMETER;
 	/* Spec wording; COCONUT answers INVALID_PARAMETER for SVSM memory. */
 	ca = guest_map(emu, gpa, EMU_PAGE_SIZE);
-	if (!ca)
+	if (!ca || !may_retain(emu, gpa))
 		return SVSM_ERR_INVALID_ADDRESS;
 
 	/*
@@ -353,7 +359,8 @@ static u32 core_pvalidate(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 static bool vcpu_page_ok(struct svsm_emu *emu, u64 gpa)
 {
 	/* GPA 0 marks a free slot in the VMSA table, so it cannot be recorded. */
-	return gpa && !EMU_PAGE_OFFSET(gpa) && guest_map(emu, gpa, EMU_PAGE_SIZE);
+	return gpa && !EMU_PAGE_OFFSET(gpa) && guest_map(emu, gpa, EMU_PAGE_SIZE) &&
+	       may_retain(emu, gpa);
 }
 
 static bool apic_id_known(const struct svsm_emu *emu, u32 apic_id)

@@ -57,6 +57,13 @@ struct svsm_emu_regs {
 struct svsm_emu_host_ops {
 	/* Host pointer for guest-physical [gpa, gpa + len), or NULL. */
 	void *(*map)(void *host, u64 gpa, u64 len);
+	/*
+	 * May the SVSM keep using the page at @gpa after the call returns, as
+	 * a Calling Area or a VMSA? The host answers false for memory it frees
+	 * once the call is over. Asked under the lock, so the answer cannot go
+	 * stale before the SVSM acts on it. NULL: every mappable page may.
+	 */
+	bool (*may_retain)(void *host, u64 gpa);
 	unsigned long (*lock)(void *host);
 	void (*unlock)(void *host, unsigned long flags);
 };

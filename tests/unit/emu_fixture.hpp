@@ -43,6 +43,7 @@ struct GuestMemory {
   int locks = 0;
   int nested_locks = 0;
   int unlocked_maps = 0;
+  uint64_t transient = 0;  // a page the host frees after the call: not to be retained
 
   uint8_t *ptr(uint64_t gpa, uint64_t len) {
     if (gpa < kMemBase || gpa >= kMemEnd || len > kMemEnd - gpa) return nullptr;
@@ -54,6 +55,12 @@ inline void *FakeMap(void *host, uint64_t gpa, uint64_t len) {
   auto *mem = static_cast<GuestMemory *>(host);
   if (mem->lock_depth != 1) mem->unlocked_maps++;
   return mem->ptr(gpa, len);
+}
+
+inline bool FakeMayRetain(void *host, uint64_t gpa) {
+  auto *mem = static_cast<GuestMemory *>(host);
+  if (mem->lock_depth != 1) mem->unlocked_maps++;
+  return (gpa & ~(kPage - 1)) != mem->transient;
 }
 
 inline unsigned long FakeLock(void *host) {
@@ -69,7 +76,7 @@ inline void FakeUnlock(void *host, unsigned long flags) {
   mem->lock_depth--;
 }
 
-inline const svsm_emu_host_ops kOps = {FakeMap, FakeLock, FakeUnlock};
+inline const svsm_emu_host_ops kOps = {FakeMap, FakeMayRetain, FakeLock, FakeUnlock};
 
 inline svsm_emu_config DefaultConfig() {
   svsm_emu_config cfg{};

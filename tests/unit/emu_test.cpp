@@ -455,6 +455,15 @@ TEST_F(EmuTest, RemapCaUnmappableIsInvalidAddress) {
   EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kMemEnd - kPage).rax, SVSM_SUCCESS);
 }
 
+TEST_F(EmuTest, RemapCaToAPageTheHostWillFreeIsInvalidAddress) {
+  mem.transient = kScratch;
+  Fill(kScratch, 8, 0xee);
+  EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kScratch).rax, SVSM_ERR_INVALID_ADDRESS);
+  EXPECT_TRUE(AllEqual(kScratch, 8, 0xee));  // refused before the page is touched
+  EXPECT_EQ(svsm_emu_registered_caa(&emu, 0), kCpuCa[0]);
+  EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kScratch + kPage).rax, SVSM_SUCCESS);  // the next page may
+}
+
 TEST_F(EmuTest, RemapCaIntoSvsmMemoryIsInvalidAddressAndTouchesNothing) {
   Fill(kSvsmBase + 0x2000, 8, 0xee);
   EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kSvsmBase + 0x2000).rax, SVSM_ERR_INVALID_ADDRESS);
@@ -503,6 +512,16 @@ class EmuVcpuTest : public EmuTest {
     return Core(SVSM_CORE_CREATE_VCPU, vmsa, ca, apic);
   }
 };
+
+TEST_F(EmuVcpuTest, CreateVcpuOnPagesTheHostWillFreeIsInvalidAddress) {
+  MakeVmsa(kVmsa);
+  mem.transient = kVmsa;
+  EXPECT_EQ(Create(kVmsa, kNewCa, kApicId[1]).rax, SVSM_ERR_INVALID_ADDRESS);
+  mem.transient = kNewCa;
+  EXPECT_EQ(Create(kVmsa, kNewCa, kApicId[1]).rax, SVSM_ERR_INVALID_ADDRESS);
+  mem.transient = 0;
+  EXPECT_EQ(Create(kVmsa, kNewCa, kApicId[1]).rax, SVSM_SUCCESS);
+}
 
 TEST_F(EmuVcpuTest, RemapCaOntoAVmsaIsInvalidAddress) {
   MakeVmsa(kVmsa);
