@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,12 +35,16 @@ std::string errno_hint(const svsm::Error& e) {
              "parameter allow_unsafe_calls=1 (and allow_remap_test=1 for remap-ca)";
     case ENODEV: return "there is no SVSM here: 'svsmctl status' says why";
     case ENXIO: return "that CPU is offline or does not exist: see 'svsmctl cpus'";
-    case EPROTO: return "the svsmctl and svsm_diag versions do not match: install the same version of both";
+    case EPROTO:
+      if (e.operation() == "ATTEST")
+        return "the SVSM reported sizes larger than the buffers it was given; report this to its vendor";
+      return "the svsmctl and svsm_diag versions do not match: install the same version of both";
     default: return {};
   }
 }
 
 int exit_code_for(const svsm::Error& e) {
+  if (e.errno_value() == EPROTO && e.operation() == "ATTEST") return exit_svsm_error;
   switch (e.errno_value()) {
     case ENOENT:
     case EACCES:
@@ -61,7 +67,9 @@ int exit_code_for(const svsm::ModuleError& e) {
   switch (e.kind()) {
     case svsm::ModuleErrorKind::no_device: return exit_not_svsm;
     case svsm::ModuleErrorKind::bad_parameter: return exit_usage;
-    case svsm::ModuleErrorKind::other: return exit_failure;
+    case svsm::ModuleErrorKind::other:
+    case svsm::ModuleErrorKind::in_use:
+      return exit_failure;
     default: return exit_unavailable;
   }
 }
@@ -73,7 +81,7 @@ void report(Output& out, bool json, int code, const std::string& message, const 
   nlohmann::ordered_json e = {{"message", message}, {"exit_code", code}};
   if (!hint.empty()) e["hint"] = hint;
   if (err) e["errno"] = *err, e["errno_name"] = strerrorname_np(*err) ? strerrorname_np(*err) : "";
-  if (svsm_result) e["svsm_result"] = *svsm_result;
+  if (svsm_result) e["svsm_result"] = fmt::format("{:#x}", *svsm_result);
   auto doc = json_header("error");
   doc["error"] = e;
   out.document(doc);

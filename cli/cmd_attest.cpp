@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <system_error>
 
 #include "common.hpp"
 #include "svsm/attestation.hpp"
@@ -44,7 +45,7 @@ std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
                                    bytes.size()));
   } else {
     if (getrandom(nonce.data(), nonce.size(), 0) != static_cast<ssize_t>(nonce.size()))
-      throw svsm::Error(errno, "getrandom");
+      throw std::system_error(errno, std::generic_category(), "getrandom");
     return nonce;
   }
   std::copy(bytes.begin(), bytes.end(), nonce.begin());
@@ -54,7 +55,7 @@ std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
 void write_file(const fs::path& p, std::span<const uint8_t> data) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  if (!f) throw svsm::Error(errno ? errno : EIO, "write " + p.string());
+  if (!f) throw std::system_error(errno ? errno : EIO, std::generic_category(), "write " + p.string());
 }
 
 std::string guid_label(const svsm::Guid& g) {

@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/status.hpp"
+#include "svsm_spec.h"
 
 namespace svsmctl {
 
@@ -39,6 +40,9 @@ Requirement parse_requirement(const std::string& spec) {
   if (!p || name.empty())
     throw UsageError(fmt::format("--require-protocol '{}': expected NAME or NAME>=VERSION, e.g. attest>=1 "
                                  "(names: core, attest, vtpm, apic, uefi-mm)", spec));
+  if (*p >= SVSM_NR_PROTOCOLS)
+    throw UsageError(fmt::format("--require-protocol '{}': svsmctl knows protocols 0-{}", spec,
+                                 SVSM_NR_PROTOCOLS - 1));
   r.protocol = *p;
   if (ge != std::string::npos)
     r.min_version = static_cast<uint32_t>(parse_number_arg("--require-protocol", spec.substr(ge + 2), UINT32_MAX));
@@ -123,9 +127,15 @@ std::string perfdata(const svsm::Status& s) {
   return p;
 }
 
+// Set before the alarm: the handler may only write() and _exit().
+volatile std::sig_atomic_t timeout_output = 1;  // 0 quiet, 1 text, 2 JSON
+
 void on_timeout(int) {
-  static const char msg[] = "SVSM UNKNOWN - svsmctl check timed out\n";
-  (void)!::write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+  static const char text[] = "SVSM UNKNOWN - svsmctl check timed out\n";
+  static const char json[] = "{\"schema_version\": 1, \"command\": \"check\", \"state\": \"UNKNOWN\", "
+                             "\"exit_code\": 3, \"summary\": \"SVSM UNKNOWN - svsmctl check timed out\"}\n";
+  if (timeout_output == 1) (void)!::write(STDOUT_FILENO, text, sizeof(text) - 1);
+  if (timeout_output == 2) (void)!::write(STDOUT_FILENO, json, sizeof(json) - 1);
   ::_exit(unknown);
 }
 
@@ -133,6 +143,7 @@ int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
   std::vector<Requirement> reqs;
   for (const auto& spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
   if (o.timeout) {
+    timeout_output = g.quiet ? 0 : g.json ? 2 : 1;
     std::signal(SIGALRM, on_timeout);
     ::alarm(o.timeout);
   }

@@ -70,7 +70,7 @@ int run_module_status(const GlobalOptions& g, Output& out) {
   auto st = svsm::module_status();
   if (g.json) {
     auto doc = json_header("module status");
-    doc["state"] = state_text(st.state);
+    doc["state"] = svsm::module_state_name(st.state);
     doc["installed"] = st.installed;
     doc["path"] = st.path ? nlohmann::ordered_json(*st.path) : nlohmann::ordered_json(nullptr);
     doc["version"] = st.version ? nlohmann::ordered_json(*st.version) : nlohmann::ordered_json(nullptr);

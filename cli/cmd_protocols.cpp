@@ -56,7 +56,7 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
 void add_protocols(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<ProtocolsOptions>();
   auto* sub = app.add_subcommand("protocols", "Ask the SVSM which protocols and versions it offers");
-  add_cpu_options(sub, o->cpu, "ask");
+  sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")->type_name("N");
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_protocols(*o, g, out); });
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "app.hpp"
 #include "render_status.hpp"
@@ -29,7 +30,7 @@ void write_textfile(const std::string& dir, const std::string& text) {
   const fs::path final_path = fs::path(dir) / "svsmctl.prom";
   std::string tmpl = (fs::path(dir) / ".svsmctl.prom.XXXXXX").string();
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw svsm::Error(errno, "write " + final_path.string());
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "write " + final_path.string());
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;
   ok = ::fchmod(fd, 0644) == 0 && ok;
@@ -37,7 +38,7 @@ void write_textfile(const std::string& dir, const std::string& text) {
   if (!ok || ::rename(tmpl.c_str(), final_path.c_str()) != 0) {
     err = err ? err : errno;
     ::unlink(tmpl.c_str());
-    throw svsm::Error(err, "write " + final_path.string());
+    throw std::system_error(err, std::generic_category(), "write " + final_path.string());
   }
 }
 

@@ -41,17 +41,6 @@ std::string protocol_label(uint32_t p) {
   return name.empty() ? std::to_string(p) : std::string(name);
 }
 
-std::string_view module_state_name(svsm::ModuleState s) {
-  switch (s) {
-    case svsm::ModuleState::not_loaded: return "not-loaded";
-    case svsm::ModuleState::builtin: return "builtin";
-    case svsm::ModuleState::live: return "live";
-    case svsm::ModuleState::coming: return "coming";
-    case svsm::ModuleState::going: return "going";
-  }
-  return "unknown";
-}
-
 // ---- text ----
 
 template <typename T>
@@ -80,8 +69,11 @@ json render_status_json(const svsm::Status& s) {
   doc["vmpl"] = fact_json(s.vmpl);
   doc["svsm_present"] = fact_json(s.svsm_present);
   doc["svsm"] = fact_json(s.svsm, [](const svsm::SvsmDescription& d) {
-    return json{{"base", hex(d.base)}, {"size", d.size}, {"initial_ca", hex(d.caa)},
-                {"max_core_version", d.max_version}};
+    return json{{"base", d.addresses_hidden ? json(nullptr) : json(hex(d.base))},
+                {"size", d.size},
+                {"initial_ca", d.addresses_hidden ? json(nullptr) : json(hex(d.caa))},
+                {"max_core_version", d.max_version},
+                {"addresses_hidden", d.addresses_hidden}};
   });
   doc["protocols"] = fact_json(s.protocols, [](const std::vector<svsm::ProtocolSupport>& ps) {
     json a = json::array();
@@ -107,7 +99,7 @@ json render_status_json(const svsm::Status& s) {
       {"configfs_tsm", fact_json(s.platform.configfs_tsm)},
       {"sev_guest_device", fact_json(s.platform.sev_guest_device)},
   };
-  json m = {{"state", module_state_name(s.module.state)}, {"installed", s.module.installed}};
+  json m = {{"state", svsm::module_state_name(s.module.state)}, {"installed", s.module.installed}};
   m["version"] = s.module.version ? json(*s.module.version) : json(nullptr);
   m["abi_version"] = s.module.abi_version ? json(*s.module.abi_version) : json(nullptr);
   m["backend"] = s.module.backend ? json(svsm::backend_name(*s.module.backend)) : json(nullptr);
@@ -166,8 +158,8 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
   });
   fact("VMPL", s.vmpl, [](uint32_t v) { return std::to_string(v); });
   fact("SVSM", s.svsm, [](const svsm::SvsmDescription& d) {
-    std::string where = d.base ? fmt::format("base {}, ", hex(d.base)) : std::string("base hidden, ");
-    std::string ca = d.caa ? hex(d.caa) : std::string("hidden");
+    std::string where = d.addresses_hidden ? std::string("base hidden, ") : fmt::format("base {}, ", hex(d.base));
+    std::string ca = d.addresses_hidden ? std::string("hidden") : hex(d.caa);
     return fmt::format("{}size {}, boot CA {}, core protocol up to v{}", where, size_text(d.size), ca,
                        d.max_version);
   });

@@ -122,7 +122,8 @@ Info Device::info() const {
   if (arg.valid & SVSM_DIAG_INFO_SEV_STATUS) info.sev_status = arg.sev_status;
   if (arg.valid & SVSM_DIAG_INFO_VMPL) info.vmpl = arg.vmpl;
   if (arg.valid & SVSM_DIAG_INFO_SVSM)
-    info.svsm = SvsmDescription{arg.svsm_base, arg.svsm_size, arg.svsm_caa, arg.svsm_max_version};
+    info.svsm = SvsmDescription{arg.svsm_base, arg.svsm_size, arg.svsm_caa, arg.svsm_max_version,
+                                (arg.valid & SVSM_DIAG_INFO_ADDRS_HIDDEN) != 0};
   info.addresses_hidden = arg.valid & SVSM_DIAG_INFO_ADDRS_HIDDEN;
   info.features = arg.features;
   info.nr_cpu_ids = arg.nr_cpu_ids;

@@ -116,6 +116,17 @@ std::string kernel_release() {
 
 }  // namespace
 
+std::string_view module_state_name(ModuleState s) {
+  switch (s) {
+    case ModuleState::not_loaded: return "not-loaded";
+    case ModuleState::builtin: return "builtin";
+    case ModuleState::live: return "live";
+    case ModuleState::coming: return "coming";
+    case ModuleState::going: return "going";
+  }
+  return "unknown";
+}
+
 ModuleStatus module_status(const std::string& name) {
   ModuleStatus st;
   auto ctx = new_ctx();

@@ -292,6 +292,12 @@ Status collect_status(const StatusOptions& options) {
     s.verdict_reason = s.module.device_error;
     if (!root) s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM)");
   }
+  // Without SEV-SNP there is no SVSM, whoever could or could not tell us.
+  if (s.verdict == Verdict::not_snp && !s.svsm_present.known()) {
+    s.svsm_present = Fact<bool>::of(false, s.cvm_type.known() && s.cvm_type.source != Source::cpuinfo
+                                               ? s.cvm_type.source : Source::cpuid);
+    s.svsm_present.note = s.verdict_reason;
+  }
   return s;
 }
 

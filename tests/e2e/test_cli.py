@@ -294,7 +294,8 @@ def test_status_as_unprivileged_user(emu):
         emu.ok("chmod 0600 /dev/svsm_diag")
     assert "Run as root to see" in r.out
     assert doc["protocols"]["value"] is None and "root" in doc["protocols"]["unknown"]
-    assert doc["svsm"]["value"]["base"] == "0x0"  # hidden from the unprivileged
+    assert doc["svsm"]["value"]["base"] is None  # hidden from the unprivileged
+    assert doc["svsm"]["value"]["addresses_hidden"] is True
     assert doc["vmpl"]["value"] == 2
 
 

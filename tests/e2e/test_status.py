@@ -68,8 +68,11 @@ def test_status_without_module_says_how_to_load(guest):
     doc = json.loads(guest.svsmctl("--json", "status").out)
     assert doc["module"]["state"] == "not-loaded"
     assert doc["module"]["installed"] is True
-    assert doc["svsm_present"]["value"] is None
-    assert "not loaded" in doc["svsm_present"]["unknown"]
+    # Under TCG, CPUID alone proves there is no SEV-SNP, hence no SVSM.
+    assert doc["svsm_present"]["value"] is False
+    assert doc["svsm_present"]["source"] == "cpuid"
+    assert doc["protocols"]["value"] is None
+    assert "not loaded" in doc["protocols"]["unknown"]
 
 
 def test_status_quiet_prints_nothing(emu):

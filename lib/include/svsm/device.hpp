@@ -27,6 +27,7 @@ struct SvsmDescription {
   uint64_t size = 0;
   uint64_t caa = 0;  // initial Calling Area of the boot CPU
   uint32_t max_version = 0;
+  bool addresses_hidden = false;  // base and caa need CAP_SYS_ADMIN
 };
 
 struct Info {

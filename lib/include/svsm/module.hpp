@@ -47,6 +47,9 @@ class ModuleError : public std::runtime_error {
   std::string hint_;
 };
 
+// The kernel's names for the states: not-loaded, builtin, live, coming, going.
+[[nodiscard]] std::string_view module_state_name(ModuleState s);
+
 [[nodiscard]] ModuleStatus module_status(const std::string& name = module_name);
 
 // Loads the module with "key=value ..." options. Already loaded or built in
