@@ -10,6 +10,7 @@
  *
  * Protocol: AMD pub. 58019, "Secure VM Service Module for SEV-SNP Guests".
  */
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/cpumask.h>
 #include <linux/errno.h>
@@ -229,61 +230,9 @@ static int svsm_diag_check_call(const struct svsm_diag_call *arg)
 	return 0;
 }
 
-static long svsm_diag_call(void __user *uarg)
+static int svsm_diag_check_remap(const struct svsm_diag_remap_test *arg)
 {
-	struct svsm_diag_call arg;
-	u32 usize;
-	int ret, out;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	ret = svsm_diag_copy_in(&arg, sizeof(arg), uarg, &usize);
-	if (ret)
-		return ret;
-	ret = svsm_diag_check_call(&arg);
-	if (ret)
-		return ret;
-	if (svsm_backend == SVSM_DIAG_BACKEND_NONE)
-		return -ENODEV;
-	if (!svsm_diag_cpu_usable(arg.cpu))
-		return -ENXIO;
-	if (svsm_backend == SVSM_DIAG_BACKEND_SNP && !svsm_diag_allow_unsafe_calls &&
-	    !svsm_diag_call_is_read_only(arg.protocol, arg.call_id, arg.rcx))
-		return -EPERM;
-
-	ret = svsm_diag_do_call(&arg);
-	if (ret && !(arg.status & SVSM_DIAG_STATUS_ISSUED))
-		return ret;
-	/* The SVSM was asked: the caller needs the registers and status. */
-	out = svsm_diag_copy_out(uarg, &arg, sizeof(arg), usize);
-	return out ? out : ret;
-}
-
-static long svsm_diag_remap_ca_test(void __user *uarg)
-{
-	struct svsm_diag_remap_test arg;
-	u32 usize;
-	int ret, out;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	ret = svsm_diag_copy_in(&arg, sizeof(arg), uarg, &usize);
-	if (ret)
-		return ret;
-	if (arg.flags || !SVSM_DIAG_ZERO_FROM(&arg, steps_done))
-		return -EINVAL;
-	if (svsm_backend == SVSM_DIAG_BACKEND_NONE)
-		return -ENODEV;
-	if (!svsm_diag_cpu_usable(arg.cpu))
-		return -ENXIO;
-	if (svsm_backend == SVSM_DIAG_BACKEND_SNP && !svsm_diag_allow_remap_test)
-		return -EPERM;
-
-	ret = svsm_diag_do_remap_test(&arg);
-	if (ret && !arg.steps_done)
-		return ret;
-	out = svsm_diag_copy_out(uarg, &arg, sizeof(arg), usize);
-	return out ? out : ret;
+	return arg->flags || !SVSM_DIAG_ZERO_FROM(arg, steps_done) ? -EINVAL : 0;
 }
 
 static bool svsm_diag_buf_ok(const struct svsm_diag_buf *b)
@@ -312,29 +261,141 @@ static int svsm_diag_check_attest(const struct svsm_diag_attest *arg)
 	return 0;
 }
 
-static long svsm_diag_attest(void __user *uarg)
+/*
+ * CALL, REMAP_CA_TEST and ATTEST share one path: privilege, the argument,
+ * an SVSM, the CPU, the policy for real hardware, then the work. Once the
+ * SVSM has been asked, the struct goes back even on error, so the caller
+ * has the result code along with the errno.
+ */
+struct svsm_diag_svsm_cmd {
+	size_t size;
+	bool any_cpu;		/* SVSM_DIAG_ANY_CPU is accepted */
+	int (*check)(const void *arg);
+	/* -EPERM before any work if real hardware must not run it; else the
+	 * work, with *asked set once the SVSM has been asked anything. */
+	int (*run)(void *arg, bool *asked);
+};
+
+/* Every SVSM command struct starts with size, flags and cpu. */
+struct svsm_diag_head {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+};
+
+/* The ABI, pinned here as lib/src/device.cpp pins it in userspace. */
+static_assert(sizeof(struct svsm_diag_info) == 128);
+static_assert(sizeof(struct svsm_diag_cpu) == 72);
+static_assert(sizeof(struct svsm_diag_call) == 120);
+static_assert(sizeof(struct svsm_diag_remap_test) == 104);
+static_assert(sizeof(struct svsm_diag_attest) == 184);
+static_assert(offsetof(struct svsm_diag_call, cpu) == offsetof(struct svsm_diag_head, cpu));
+static_assert(offsetof(struct svsm_diag_remap_test, cpu) == offsetof(struct svsm_diag_head, cpu));
+static_assert(offsetof(struct svsm_diag_attest, cpu) == offsetof(struct svsm_diag_head, cpu));
+
+static bool svsm_diag_on_snp(void)
 {
-	struct svsm_diag_attest arg;
-	u32 usize;
+	return svsm_backend == SVSM_DIAG_BACKEND_SNP;
+}
+
+static int svsm_diag_call_check(const void *arg)
+{
+	return svsm_diag_check_call(arg);
+}
+
+static int svsm_diag_call_run(void *data, bool *asked)
+{
+	struct svsm_diag_call *arg = data;
+	int ret;
+
+	if (svsm_diag_on_snp() && !svsm_diag_allow_unsafe_calls &&
+	    !svsm_diag_call_is_read_only(arg->protocol, arg->call_id, arg->rcx))
+		return -EPERM;
+	ret = svsm_diag_do_call(arg);
+	*asked = arg->status & SVSM_DIAG_STATUS_ISSUED;
+	return ret;
+}
+
+static int svsm_diag_remap_check(const void *arg)
+{
+	return svsm_diag_check_remap(arg);
+}
+
+static int svsm_diag_remap_run(void *data, bool *asked)
+{
+	struct svsm_diag_remap_test *arg = data;
+	int ret;
+
+	if (svsm_diag_on_snp() && !svsm_diag_allow_remap_test)
+		return -EPERM;
+	ret = svsm_diag_do_remap_test(arg);
+	*asked = arg->steps_done;
+	return ret;
+}
+
+static int svsm_diag_attest_check(const void *arg)
+{
+	return svsm_diag_check_attest(arg);
+}
+
+static int svsm_diag_attest_run(void *data, bool *asked)
+{
+	struct svsm_diag_attest *arg = data;
+	int ret;
+
+	ret = svsm_diag_do_attest(arg);
+	*asked = arg->attempts;
+	return ret;
+}
+
+static const struct svsm_diag_svsm_cmd svsm_diag_call_cmd = {
+	.size = sizeof(struct svsm_diag_call),
+	.check = svsm_diag_call_check,
+	.run = svsm_diag_call_run,
+};
+
+static const struct svsm_diag_svsm_cmd svsm_diag_remap_cmd = {
+	.size = sizeof(struct svsm_diag_remap_test),
+	.check = svsm_diag_remap_check,
+	.run = svsm_diag_remap_run,
+};
+
+static const struct svsm_diag_svsm_cmd svsm_diag_attest_cmd = {
+	.size = sizeof(struct svsm_diag_attest),
+	.any_cpu = true,
+	.check = svsm_diag_attest_check,
+	.run = svsm_diag_attest_run,
+};
+
+static long svsm_diag_svsm_ioctl(void __user *uarg, const struct svsm_diag_svsm_cmd *cmd)
+{
+	union {
+		struct svsm_diag_head head;
+		struct svsm_diag_call call;
+		struct svsm_diag_remap_test remap;
+		struct svsm_diag_attest attest;
+	} arg;
+	bool asked = false;
+	u32 usize, cpu;
 	int ret, out;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = svsm_diag_copy_in(&arg, sizeof(arg), uarg, &usize);
-	if (ret)
-		return ret;
-	ret = svsm_diag_check_attest(&arg);
+	ret = svsm_diag_copy_in(&arg, cmd->size, uarg, &usize);
+	if (!ret)
+		ret = cmd->check(&arg);
 	if (ret)
 		return ret;
 	if (svsm_backend == SVSM_DIAG_BACKEND_NONE)
 		return -ENODEV;
-	if (arg.cpu != SVSM_DIAG_ANY_CPU && !svsm_diag_cpu_usable(arg.cpu))
+	cpu = arg.head.cpu;
+	if (!(cmd->any_cpu && cpu == SVSM_DIAG_ANY_CPU) && !svsm_diag_cpu_usable(cpu))
 		return -ENXIO;
 
-	ret = svsm_diag_do_attest(&arg);
-	if (ret && !arg.attempts)
+	ret = cmd->run(&arg, &asked);
+	if (ret && !asked)
 		return ret;
-	out = svsm_diag_copy_out(uarg, &arg, sizeof(arg), usize);
+	out = svsm_diag_copy_out(uarg, &arg, cmd->size, usize);
 	return out ? out : ret;
 }
 
@@ -348,11 +409,11 @@ static long svsm_diag_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	case SVSM_DIAG_GET_CPU:
 		return svsm_diag_get_cpu(uarg);
 	case SVSM_DIAG_CALL:
-		return svsm_diag_call(uarg);
+		return svsm_diag_svsm_ioctl(uarg, &svsm_diag_call_cmd);
 	case SVSM_DIAG_REMAP_CA_TEST:
-		return svsm_diag_remap_ca_test(uarg);
+		return svsm_diag_svsm_ioctl(uarg, &svsm_diag_remap_cmd);
 	case SVSM_DIAG_ATTEST:
-		return svsm_diag_attest(uarg);
+		return svsm_diag_svsm_ioctl(uarg, &svsm_diag_attest_cmd);
 	default:
 		return -ENOTTY;
 	}
