@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <system_error>
 
 #include "common.hpp"
 #include "svsm/attestation.hpp"
@@ -114,7 +115,7 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
     std::ofstream f(o.buffer_out, std::ios::binary);
     f.write(reinterpret_cast<const char*>(results.front().buffer.data()),
             static_cast<std::streamsize>(results.front().buffer.size()));
-    if (!f) throw UsageError(fmt::format("--buffer-out '{}': cannot write it", o.buffer_out));
+    if (!f) throw std::system_error(errno ? errno : EIO, std::generic_category(), "write " + o.buffer_out);
   }
 
   bool ok = true;

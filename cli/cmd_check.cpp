@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 
@@ -127,23 +128,39 @@ std::string perfdata(const svsm::Status& s) {
   return p;
 }
 
-// Set before the alarm: the handler may only write() and _exit().
-volatile std::sig_atomic_t timeout_output = 1;  // 0 quiet, 1 text, 2 JSON
+// What to print on timeout, made before the alarm is set: the handler may
+// only write() and _exit().
+char timeout_text[1024];
+size_t timeout_len;
 
 void on_timeout(int) {
-  static const char text[] = "SVSM UNKNOWN - svsmctl check timed out\n";
-  static const char json[] = "{\"schema_version\": 1, \"command\": \"check\", \"state\": \"UNKNOWN\", "
-                             "\"exit_code\": 3, \"summary\": \"SVSM UNKNOWN - svsmctl check timed out\"}\n";
-  if (timeout_output == 1) (void)!::write(STDOUT_FILENO, text, sizeof(text) - 1);
-  if (timeout_output == 2) (void)!::write(STDOUT_FILENO, json, sizeof(json) - 1);
+  (void)!::write(STDOUT_FILENO, timeout_text, timeout_len);
   ::_exit(unknown);
+}
+
+void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
+  std::string line = fmt::format("SVSM UNKNOWN - svsmctl check timed out after {} s", seconds);
+  std::string text;
+  if (g.json) {
+    auto doc = json_header("check");
+    doc["state"] = state_names[unknown];
+    doc["exit_code"] = static_cast<int>(unknown);
+    doc["summary"] = line;
+    doc["problems"] = {line};
+    doc["perfdata"] = "";
+    text = doc.dump(2) + "\n";
+  } else if (!g.quiet) {
+    text = line + "\n";
+  }
+  timeout_len = std::min(text.size(), sizeof(timeout_text));
+  std::copy_n(text.begin(), timeout_len, timeout_text);
 }
 
 int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
   std::vector<Requirement> reqs;
   for (const auto& spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
   if (o.timeout) {
-    timeout_output = g.quiet ? 0 : g.json ? 2 : 1;
+    prepare_timeout(g, o.timeout);
     std::signal(SIGALRM, on_timeout);
     ::alarm(o.timeout);
   }

@@ -201,8 +201,20 @@ Status collect_status(const StatusOptions& options) {
 
   // The SVSM itself.
   if (info) {
-    bool present = info->backend != Backend::none;
-    s.svsm_present = Fact<bool>::of(present, Source::module);
+    switch (info->reason) {
+      case NoSvsmReason::none:   // a backend: real or emulated
+      case NoSvsmReason::no_ca:  // the kernel runs above VMPL0: an SVSM is there
+        s.svsm_present = Fact<bool>::of(true, Source::module);
+        if (info->reason == NoSvsmReason::no_ca) s.svsm_present.note = "but no usable Calling Area";
+        break;
+      case NoSvsmReason::not_snp:
+      case NoSvsmReason::vmpl0:
+        s.svsm_present = Fact<bool>::of(false, Source::module);
+        break;
+      case NoSvsmReason::kernel:
+        s.svsm_present = Fact<bool>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
+        break;
+    }
     if (info->svsm) s.svsm = Fact<SvsmDescription>::of(*info->svsm, Source::module);
     else s.svsm = Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
     if (info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
@@ -230,17 +242,22 @@ Status collect_status(const StatusOptions& options) {
       s.needs_root.push_back("SVSM protocols (QUERY_PROTOCOL)");
     } else {
       uint32_t cpu = first_online_cpu(*dev, *info);
-      s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, cpu), Source::module);
-      const auto& vt = (*s.protocols.value)[SVSM_PROTOCOL_VTPM];
-      if (vt.offered()) {
+      try {
+        s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, cpu), Source::module);
+      } catch (const Error& e) {
+        // The SVSM is there but did not answer: say so, and report the rest.
+        s.protocols.unknown = s.vtpm_commands.unknown = std::string("QUERY_PROTOCOL failed: ") + e.what();
+      }
+      const bool vtpm_offered = s.protocols.known() && (*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered();
+      if (vtpm_offered) {
         CallRequest req;
         req.cpu = cpu;
         req.protocol = SVSM_PROTOCOL_VTPM;
         req.call = SVSM_VTPM_QUERY;
         auto r = dev->call(req);
         if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
-        else s.vtpm_commands.unknown = "VTPM QUERY failed";
-      } else {
+        else s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(std::strerror(r.error));
+      } else if (s.protocols.known()) {
         s.vtpm_commands.unknown = "the SVSM offers no vTPM protocol";
       }
     }
@@ -249,12 +266,13 @@ Status collect_status(const StatusOptions& options) {
   // vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
   if (s.vtpm_commands.known()) {
     s.vtpm = Fact<bool>::of((*s.vtpm_commands.value >> SVSM_VTPM_SEND_COMMAND) & 1, Source::module);
-  } else if (s.protocols.known()) {
+  } else if (s.protocols.known() && !(*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered()) {
     s.vtpm = Fact<bool>::of(false, Source::module);
   } else if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) {
     s.vtpm = Fact<bool>::of(true, Source::sysfs);
   } else {
-    s.vtpm = Fact<bool>::missing(Source::module, s.protocols.unknown);
+    s.vtpm = Fact<bool>::missing(Source::module,
+                                 s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
   }
 
   // The verdict.

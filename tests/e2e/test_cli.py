@@ -311,3 +311,13 @@ def test_json_error_document(guest):
     assert doc["command"] == "error"
     assert doc["error"]["exit_code"] == UNAVAILABLE and doc["error"]["errno_name"] == "ENOENT"
     assert "svsmctl module load" in doc["error"]["hint"]
+
+
+def test_status_survives_an_svsm_that_does_not_answer(emu):
+    emu.inject("unserviced 1")
+    doc = emu.svsmctl_json("status")
+    assert doc["verdict"]["value"] == "svsm-emulated"
+    assert doc["protocols"]["value"] is None
+    assert doc["protocols"]["unknown"].startswith("QUERY_PROTOCOL failed: ")
+    assert doc["vtpm"]["value"] is None
+    assert doc["calling_areas"]["value"]["cpus_online"] == 4  # the rest is still reported
