@@ -21,6 +21,7 @@ import time
 import pytest
 
 import vm as vmlib
+from figures import record
 
 ITERATIONS = int(os.environ.get("SVSMCTL_FUZZ_ITERATIONS", "100000"))
 SEED = int(os.environ.get("SVSMCTL_FUZZ_SEED", "1"))
@@ -77,6 +78,9 @@ def assert_clean(rep: dict, min_paths: int) -> None:
 def test_fuzz_emulated(emu):
     rep = run_fuzz(emu.run, f"--iterations {ITERATIONS} --seed {SEED}", ITERATIONS)
     show(emu.kernel, "backend=emulated", rep)
+    record("fuzz", emu.kernel.name, {k: rep[k] for k in (
+        "iterations", "seed", "distinct_error_paths", "distinct_outcomes", "unexpected_errnos",
+        "invariant_violations", "kernel_log_events")} | {"results": rep["results"]})
     assert_clean(rep, MIN_PATHS_EMULATED)
     assert rep["results"]["unknown"] == {"ENOTTY": rep["calls"]["unknown"]}
     for cmd in ("info", "cpu", "call", "remap", "attest"):

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from figures import record
 from uapi import U
 
 SECONDS = int(os.environ.get("SVSMCTL_STRESS_SECONDS", "30"))
@@ -22,16 +23,6 @@ ALLOWED = {
     "remap": {"OK", "ENXIO", "EIO", "EBUSY", "ECOMM", "EREMOTEIO"},
     "attest": {"OK", "EIO", "EBUSY", "ECOMM", "EREMOTEIO"},
 }
-
-
-def record(name, kernel, figures):
-    out = os.environ.get("SVSMCTL_BUILD_DIR")
-    if out:
-        d = os.path.join(out, "test-reports", "reliability")
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, f"{name}-{kernel}.json"), "w") as f:
-            json.dump(figures, f, indent=2)
-    print(f"\n{name} on {kernel}: {json.dumps(figures)}")
 
 
 def books(guest):
