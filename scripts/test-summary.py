@@ -44,7 +44,38 @@ def main(unit_xml: str, e2e_xml: str) -> int:
             if counts["skipped"]:
                 print("FAIL: end-to-end tests were skipped; CI must run them all")
                 ok = False
+    print_reliability(Path(e2e_xml).parent / "reliability")
     return 0 if ok else 1
+
+
+def print_reliability(folder: Path) -> None:
+    """The figures the fuzz, stress and leak tests recorded, per kernel."""
+    import json
+    if not folder.is_dir():
+        return
+    figures = {}
+    for f in sorted(folder.glob("*.json")):
+        name, kernel = f.stem.split("-", 1) if f.stem.count("-") == 1 else f.stem.rsplit("-", 1)
+        figures.setdefault(kernel, {})[name] = json.loads(f.read_text())
+    print("reliability figures:")
+    for kernel, fig in sorted(figures.items()):
+        parts = []
+        if "fuzz" in fig:
+            z = fig["fuzz"]
+            parts.append(f"fuzz {z['iterations']} ioctls, {z['distinct_error_paths']} distinct error "
+                         f"paths, {z['unexpected_errnos']} unexpected errnos")
+        if "stress" in fig:
+            z = fig["stress"]
+            parts.append(f"stress {z['seconds']} s, {z['ioctls']} ioctls, {z['svsm_exchanges']} SVSM "
+                         f"exchanges, {z['hotplug_events']} hotplug events, "
+                         f"{z['faults_delivered']} faults delivered")
+        if "load-unload" in fig:
+            parts.append(f"{fig['load-unload']['cycles']} load/unload cycles")
+        if "kmemleak" in fig:
+            k = fig["kmemleak"]
+            parts.append(f"kmemleak: {k['from_svsm_diag']} leaks from svsm_diag" if k["available"]
+                         else "kmemleak: not in this kernel")
+        print(f"      kernel {kernel}: " + "; ".join(parts))
 
 
 if __name__ == "__main__":
