@@ -201,8 +201,9 @@ static bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, u64 orig_gpa,
 		return true;
 
 	svsm_xp->ca_lost(cur_gpa);
-	pr_crit("CPU %d: SVSM Calling Area left at %#llx, could not restore %#llx\n",
-		smp_processor_id(), cur_gpa, orig_gpa);
+	/* Worth a loud line on real hardware, but callers can repeat it. */
+	pr_crit_ratelimited("CPU %d: SVSM Calling Area left at %#llx, could not restore %#llx\n",
+			    smp_processor_id(), cur_gpa, orig_gpa);
 	return false;
 }
 
