@@ -13,6 +13,10 @@ PKGS_BUILD="build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-js
 # Build the kernel module and run it in QEMU.
 PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
 	python3-pytest sparse prometheus prometheus-node-exporter"
+# Packages: deb, rpm and DKMS, linted and installed for real.
+PKGS_PACKAGING="debhelper dh-dkms dkms lintian rpm rpmlint"
+# Reliability: the sanitizer kernel and libFuzzer.
+PKGS_RELIABILITY="linux-source-6.1 bc flex bison libelf-dev dwarves clang libclang-rt-14-dev"
 # Backports kernel (6.12): same package names from bookworm-backports.
 PKGS_BACKPORTS="linux-image-amd64 linux-headers-amd64"
 
@@ -53,7 +57,7 @@ have_backports_kernel() {
 
 NEED_UPDATE=0
 add_backports
-todo=$(missing $PKGS_BUILD $PKGS_VM)
+todo=$(missing $PKGS_BUILD $PKGS_VM $PKGS_PACKAGING $PKGS_RELIABILITY)
 have_backports_kernel || NEED_UPDATE=1
 [ -n "$todo" ] && NEED_UPDATE=1
 

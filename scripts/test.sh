@@ -22,5 +22,10 @@ echo "== end-to-end tests (pytest, QEMU) =="
 SVSMCTL_REQUIRE_VM=1 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
 	--junitxml="$REPORTS/e2e.xml" || status=1
 
-/usr/bin/python3 scripts/test-summary.py "$REPORTS/unit.xml" "$REPORTS/e2e.xml" || status=1
+echo "== packaging tests (deb and rpm built, linted, installed with dpkg, DKMS) =="
+SVSMCTL_REQUIRE_PACKAGING=1 /usr/bin/python3 -m pytest tests/packaging -v -p no:cacheprovider \
+	--junitxml="$REPORTS/packaging.xml" || status=1
+
+/usr/bin/python3 scripts/test-summary.py "$REPORTS/unit.xml" "$REPORTS/e2e.xml" \
+	"$REPORTS/packaging.xml" || status=1
 exit $status
