@@ -22,10 +22,18 @@ echo "== end-to-end tests (pytest, QEMU) =="
 SVSMCTL_REQUIRE_VM=1 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
 	--junitxml="$REPORTS/e2e.xml" || status=1
 
+echo "== libFuzzer targets of the library parsers (clang, ASan, UBSan) =="
+FUZZ_DIR="$BUILD_DIR-fuzz"
+cmake -S . -B "$FUZZ_DIR" -DSVSMCTL_FUZZ=ON -DSVSMCTL_BUILD_KMOD=OFF \
+	-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSVSMCTL_FUZZ_SECONDS=20 >/dev/null &&
+	cmake --build "$FUZZ_DIR" --target fuzz-targets -j"$(nproc)" &&
+	ctest --test-dir "$FUZZ_DIR" -L fuzz --output-on-failure \
+		--output-junit "$PWD/$REPORTS/fuzz.xml" || status=1
+
 echo "== packaging tests (deb and rpm built, linted, installed with dpkg, DKMS) =="
 SVSMCTL_REQUIRE_PACKAGING=1 /usr/bin/python3 -m pytest tests/packaging -v -p no:cacheprovider \
 	--junitxml="$REPORTS/packaging.xml" || status=1
 
-/usr/bin/python3 scripts/test-summary.py "$REPORTS/unit.xml" "$REPORTS/e2e.xml" \
-	"$REPORTS/packaging.xml" || status=1
+/usr/bin/python3 scripts/test-summary.py unit="$REPORTS/unit.xml" e2e="$REPORTS/e2e.xml" \
+	fuzz="$REPORTS/fuzz.xml" packaging="$REPORTS/packaging.xml" || status=1
 exit $status
