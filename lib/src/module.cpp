@@ -81,8 +81,8 @@ std::string kernel_release() {
     case ENOENT:
       throw ModuleError(ModuleErrorKind::not_installed, err,
                         fmt::format("module {} is not installed for kernel {}", name, kernel_release()),
-                        "install the svsmctl-dkms package (it builds the module for each kernel), "
-                        "or run 'make -C kmod modules_install' from the source tree");
+                        "install the svsmctl-dkms package: DKMS builds the module for each kernel "
+                        "(scripts/package.sh makes the package from the source tree)");
     case EPERM:
       if (kernel_cmdline_blocks(name))
         throw ModuleError(ModuleErrorKind::blocked, err,
