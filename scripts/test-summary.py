@@ -38,7 +38,7 @@ def main(reports: list[str]) -> int:
               f"{counts['failed']} failed, {counts['skipped']} skipped")
         if not cases or counts["failed"]:
             ok = False
-        if name == "e2e":
+        if name.startswith("e2e"):
             per_kernel = Counter()
             for case, o in cases:
                 m = re.search(r"\[([^\]-]+)", case)

@@ -19,14 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vm"))
 import vm as vmlib  # noqa: E402
 
 KERNELS = vmlib.find_kernels()
-STRICT = os.environ.get("SVSMCTL_REQUIRE_VM") == "1"
+REQUIRED = int(os.environ.get("SVSMCTL_REQUIRE_VM", "0"))  # kernels that must be there
 
 
 def pytest_configure(config):
-    if STRICT and len(KERNELS) < 2:
+    if len(KERNELS) < REQUIRED:
         raise pytest.UsageError(
-            f"SVSMCTL_REQUIRE_VM=1 but only {len(KERNELS)} kernel(s) have a built svsm_diag.ko "
-            f"under {vmlib.build_dir()}/kmod: {[k.release for k in KERNELS]}")
+            f"SVSMCTL_REQUIRE_VM={REQUIRED} but only {len(KERNELS)} kernel(s) have a built "
+            f"svsm_diag.ko: {[k.release for k in KERNELS]}")
 
 
 def project_version() -> str:

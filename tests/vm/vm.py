@@ -66,7 +66,8 @@ def build_dir() -> Path:
 
 def find_kernels(build: Path | None = None) -> list[Kernel]:
     """Every kernel in /boot with a svsm_diag.ko built for it, plus the
-    custom ones in SVSMCTL_EXTRA_KERNELS ("label:release:bzImage:ko;...")."""
+    custom ones in SVSMCTL_EXTRA_KERNELS ("label:release:bzImage:ko;..."),
+    keeping only those named in SVSMCTL_KERNELS ("6.1,debug") if set."""
     build = build or build_dir()
     kernels = []
     for vmlinuz in sorted(Path("/boot").glob("vmlinuz-*")):
@@ -77,6 +78,10 @@ def find_kernels(build: Path | None = None) -> list[Kernel]:
     for spec in filter(None, os.environ.get("SVSMCTL_EXTRA_KERNELS", "").split(";")):
         label, release, image, ko = spec.split(":")
         kernels.append(Kernel(release, Path(image), Path(ko), label))
+    wanted = os.environ.get("SVSMCTL_KERNELS")
+    if wanted:
+        names = wanted.split(",")
+        kernels = [k for k in kernels if k.name in names]
     return kernels
 
 
@@ -92,10 +97,15 @@ def _ldd(binary: Path) -> list[Path]:
     return libs
 
 
-def _copy(src: Path, root: Path, dest: str | None = None) -> None:
+def _copy(src: Path, root: Path, dest: str | None = None, strip: bool = False) -> None:
     target = root / (dest or str(src)).lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src.resolve(), target)
+    if strip:
+        # Debug info is most of svsmctl's size; without it the initramfs
+        # unpacks in a fraction of the time.
+        subprocess.run(["objcopy", "--strip-debug", str(src.resolve()), str(target)], check=True)
+    else:
+        shutil.copy2(src.resolve(), target)
 
 
 def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Path:
@@ -119,17 +129,20 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
                 link.symlink_to("/bin/busybox")
 
         for dest, src in binaries.items():
-            _copy(src, root, dest)
+            _copy(src, root, dest, strip=True)
             for lib in _ldd(src):
-                _copy(lib, root)
+                _copy(lib, root, strip=True)
 
         moddir = root / "lib/modules" / kernel.release
         (moddir / "extra").mkdir(parents=True)
         shutil.copy2(kernel.ko, moddir / "extra" / "svsm_diag.ko")
         for meta in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
-            src = Path("/lib/modules") / kernel.release / meta
-            if src.exists():
-                shutil.copy2(src, moddir / meta)
+            # Installed kernels have them in /lib/modules; a custom kernel
+            # keeps them next to its module.
+            for src in (Path("/lib/modules") / kernel.release / meta, kernel.ko.parent / meta):
+                if src.exists():
+                    shutil.copy2(src, moddir / meta)
+                    break
         subprocess.run(["depmod", "-b", str(root), kernel.release], check=True)
 
         (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"
@@ -357,6 +370,8 @@ def boot(kernel: Kernel, workdir: Path | None = None, **kw) -> VM:
     build = build_dir()
     workdir = workdir or build / "vm" / kernel.name
     initramfs = build_initramfs(kernel, guest_binaries(build), workdir / "initramfs.cpio.gz")
+    if kernel.label == "debug":
+        kw.setdefault("append", "kasan_multi_shot")  # every KASAN report, not only the first
     vm = VM(kernel, initramfs, workdir, accel=pick_accel(kernel, initramfs, build / "vm"), **kw)
     vm.start()
     return vm
