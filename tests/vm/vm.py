@@ -258,13 +258,26 @@ class VM:
                 self.stop()
                 raise VMError(self._failure("QEMU never opened the agent socket"))
             time.sleep(0.05)
-        line = self._readline(deadline)
-        if not line.startswith("READY"):
-            self.stop()
-            raise VMError(self._failure(f"unexpected agent greeting {line!r}"))
+        try:
+            line = self._readline(deadline)
+            if not line.startswith("READY"):
+                raise VMError(self._failure(f"unexpected agent greeting {line!r}"))
+        except VMError:
+            self._reap()
+            raise
         self.boot_seconds = time.monotonic() - t0
         self.taint_baseline = int(self.run("cat /proc/sys/kernel/tainted").out.strip() or 0)
         self.run("dmesg -c > /dev/null")
+
+    def _reap(self) -> None:
+        """Make sure a QEMU that failed to boot is gone, so its output can be read."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def _failure(self, what: str) -> str:
         qemu_out = ""
@@ -287,6 +300,9 @@ class VM:
                 if self.proc and self.proc.poll() is not None:
                     raise VMError(self._failure(f"QEMU exited with {self.proc.returncode}"))
                 continue
+            except OSError as e:  # QEMU died under us (seen with KVM on nested hosts)
+                self._reap()
+                raise VMError(self._failure(f"the agent connection failed: {e}")) from e
             if not chunk:
                 raise VMError(self._failure("the agent connection closed (guest crashed?)"))
             self._buf += chunk
@@ -357,8 +373,9 @@ def pick_accel(kernel: Kernel, initramfs: Path, workdir: Path) -> str:
         probe.start()
         probe.stop()
         accel = "kvm"
-    except VMError:
-        pass
+    except (VMError, OSError) as e:
+        print(f"vm: KVM did not boot a probe VM, using TCG ({str(e).splitlines()[0]})",
+              file=sys.stderr)
     finally:
         BOOT_TIMEOUT = saved
     cache.parent.mkdir(parents=True, exist_ok=True)
