@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${SVSMCTL_BUILD_DIR:-build}
 export SVSMCTL_BUILD_DIR="$PWD/$BUILD_DIR"
 REPORTS="$BUILD_DIR/test-reports"
+started=$(date +%s)
+stage() { echo "== [$(($(date +%s) - started)) s] $* =="; }
 
 scripts/setup.sh
 scripts/build.sh
@@ -18,17 +20,17 @@ rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 	2>"$REPORTS/debug-kernel.log" &
 debug_kernel=$!
 
-echo "== unit tests (ctest) =="
+stage "unit tests (ctest)"
 status=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" \
 	--output-junit "$PWD/$REPORTS/unit.xml" || status=1
 
-echo "== end-to-end tests on Debian's kernels (pytest, QEMU) =="
+stage "end-to-end tests on Debian's kernels (pytest, QEMU)"
 # Both kernels must be present and nothing may be skipped.
 SVSMCTL_REQUIRE_VM=2 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
 	--junitxml="$REPORTS/e2e.xml" || status=1
 
-echo "== end-to-end tests on the sanitizer kernel =="
+stage "end-to-end tests on the sanitizer kernel"
 if wait $debug_kernel; then
 	SVSMCTL_EXTRA_KERNELS=$(cat "$REPORTS/debug-kernel.entry") SVSMCTL_KERNELS=debug \
 		SVSMCTL_REQUIRE_VM=1 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
@@ -37,7 +39,7 @@ else
 	echo "building the sanitizer kernel failed:"; tail -50 "$REPORTS/debug-kernel.log"; status=1
 fi
 
-echo "== libFuzzer targets of the library parsers (clang, ASan, UBSan) =="
+stage "libFuzzer targets of the library parsers (clang, ASan, UBSan)"
 FUZZ_DIR="$BUILD_DIR-fuzz"
 cmake -S . -B "$FUZZ_DIR" -DSVSMCTL_FUZZ=ON -DSVSMCTL_BUILD_KMOD=OFF \
 	-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSVSMCTL_FUZZ_SECONDS=20 >/dev/null &&
@@ -45,11 +47,12 @@ cmake -S . -B "$FUZZ_DIR" -DSVSMCTL_FUZZ=ON -DSVSMCTL_BUILD_KMOD=OFF \
 	ctest --test-dir "$FUZZ_DIR" -L fuzz --output-on-failure \
 		--output-junit "$PWD/$REPORTS/fuzz.xml" || status=1
 
-echo "== packaging tests (deb and rpm built, linted, installed with dpkg, DKMS) =="
+stage "packaging tests (deb and rpm built, linted, installed with dpkg, DKMS)"
 SVSMCTL_REQUIRE_PACKAGING=1 /usr/bin/python3 -m pytest tests/packaging -v -p no:cacheprovider \
 	--junitxml="$REPORTS/packaging.xml" || status=1
 
 /usr/bin/python3 scripts/test-summary.py unit="$REPORTS/unit.xml" e2e="$REPORTS/e2e.xml" \
 	e2e-debug="$REPORTS/e2e-debug.xml" fuzz="$REPORTS/fuzz.xml" \
 	packaging="$REPORTS/packaging.xml" || status=1
+stage "done, exit status $status"
 exit $status
