@@ -35,24 +35,9 @@ if ! zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
 	exit 0
 fi
 
-total=0 failures=0
 mkdir "$dir/work" "$dir/work/dir1" "$dir/work/dir2" && : >"$dir/work/file1"
-
-# expect 'LINE' WORD...: zsh offers exactly WORD... for LINE.
-expect() {
-	line=$1
-	shift
-	total=$((total + 1))
-	got=$(cd "$dir/work" && zsh -f "$here/zsh-complete.zsh" "$dir" "$line" | LC_ALL=C sort | tr '\n' ' ')
-	want=$(printf '%s\n' "$@" | LC_ALL=C sort | tr '\n' ' ')
-	[ $# -eq 0 ] && want=''
-	if [ "$got" != "$want" ]; then
-		failures=$((failures + 1))
-		echo "FAIL: '$line'"
-		echo "  expected: $want"
-		echo "  got:      $got"
-	fi
-}
+complete_words() { (cd "$dir/work" && zsh -f "$here/zsh-complete.zsh" "$dir" "$1"); }
+. "$here/expect-completions.sh"
 
 expect 'svsmctl ' status cpus protocols call remap-ca attest explain check module completion
 expect 'svsmctl st' status
@@ -70,8 +55,4 @@ expect 'svsmctl module load --p' --param
 expect 'svsmctl status --textfile ' dir1 dir2      # directories only
 expect 'svsmctl call --buffer-file ' dir1 dir2 file1
 
-if [ "$failures" -gt 0 ]; then
-	echo "$failures of $total checks failed"
-	exit 1
-fi
-echo "OK: parses, registers, and $total completions match"
+report "parses, registers"
