@@ -81,6 +81,7 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
   }
 
   auto dev = open_device(g);
+  (void)require_svsm(dev, "ATTEST");
   if (o.cpu) {
     CpuChoice choice{o.cpu, false};
     (void)select_cpus(dev, choice, false);  // checks the CPU id
@@ -173,7 +174,8 @@ void add_attest(CLI::App& app, Registry& reg) {
   sub->add_option("--out", o->out_dir, "Write report.bin, manifest.bin, certs.bin and nonce.bin to DIR")
       ->type_name("DIR");
   sub->add_flag("--no-certs", o->no_certs, "Do not ask for the certificate table");
-  sub->add_option("--cpu", o->cpu, "CPU to issue the call on (default: any)")->type_name("N");
+  sub->add_option("--cpu", o->cpu, "CPU to issue the call on (default: any)")
+      ->type_name("N")->transform(number_validator(UINT32_MAX));
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_attest(*o, g, out); });
 }
 

@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "svsm/attestation.hpp"
 #include "svsm/decode.hpp"
+#include "svsm_spec.h"
 
 namespace svsmctl {
 
@@ -33,18 +34,6 @@ svsm::Register register_of(const std::string& name) {
   if (name == "rdx") return svsm::Register::rdx;
   if (name == "r8") return svsm::Register::r8;
   return svsm::Register::r9;
-}
-
-// What the module's errno says about a call that the SVSM answered or not.
-std::string_view failure_text(int err, uint32_t max_retries) {
-  (void)max_retries;
-  switch (err) {
-    case EIO: return "the SVSM returned an error";
-    case EBUSY: return "the SVSM kept answering BUSY/INCOMPLETE past the retry bound (max_retries)";
-    case ECOMM: return "not serviced: CALL_PENDING was still set, the SVSM never saw the call";
-    case EREMOTEIO: return "the hypervisor refused to run VMPL0 (GHCB MSR VMPL response)";
-    default: return "";
-  }
 }
 
 svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32_t& call) {
@@ -92,9 +81,14 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
       throw UsageError(fmt::format("buffer of {} bytes: at most {} fit in {}", req.buffer.size(), max,
                                    o.buffer_in == "ca" ? "the Calling Area" : "module pages"));
   }
-  if (!svsm::call_is_read_only(protocol, call, req.rcx) && !o.unsafe)
+  if (!svsm::call_is_read_only(protocol, call, req.rcx) && !o.unsafe) {
+    if (protocol == SVSM_PROTOCOL_ATTEST)
+      throw UsageError(fmt::format("{} {}: the SVSM writes to the pages the request names; use "
+                                   "'svsmctl attest', or pass --unsafe to issue it as given",
+                                   o.protocol, o.call));
     throw UsageError(fmt::format("{} {} can change guest or SVSM state; pass --unsafe to issue it",
                                  o.protocol, o.call));
+  }
   return req;
 }
 
@@ -102,7 +96,7 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
   uint32_t protocol = 0, call = 0;
   auto req = build_request(o, protocol, call);
   auto dev = open_device(g);
-  auto info = dev.info();
+  (void)require_svsm(dev, "CALL");
   auto cpus = select_cpus(dev, o.cpu, false);
   if (!o.buffer_out.empty() && cpus.size() > 1) throw UsageError("--buffer-out needs a single --cpu");
 
@@ -143,14 +137,14 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
       continue;
     }
     std::string verdict = r.status.serviced ? result_text(r.result, protocol, call)
-                                            : std::string(failure_text(r.error, info.max_retries));
+                                            : std::string(svsm::call_failure_text(r.error));
     out.print("CPU {}: {} -> {}\n", r.cpu, name, out.tone(verdict, r.error ? Tone::bad : Tone::good));
     out.print("  rcx {}  rdx {}  r8 {}  r9 {}{}\n", hex(r.rcx), hex(r.rdx), hex(r.r8), hex(r.r9),
               r.retries ? fmt::format("  (retried {} times)", r.retries) : "");
     if (r.status.ca_restored) out.print("  the Calling Area was remapped back to the kernel's\n");
     if (r.error && r.status.serviced) {
       auto rc = svsm::explain_result(r.result, protocol, call);
-      if (r.error == EBUSY) out.print("  {}\n", failure_text(r.error, info.max_retries));
+      if (r.error == EBUSY) out.print("  {}\n", svsm::call_failure_text(r.error));
       out.print("  meaning: {}\n", rc.meaning);
       if (!rc.cause.empty()) out.print("  cause:   {}\n", rc.cause);
       if (!rc.fix.empty()) out.print("  fix:     {}\n", rc.fix);

@@ -202,14 +202,14 @@ void add_check(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<CheckOptions>();
   auto* sub = app.add_subcommand("check", "Monitoring-plugin check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
   sub->add_option("--expect-vmpl", o->expect_vmpl, "CRITICAL unless the guest runs at this VMPL")
-      ->type_name("N")->check(CLI::Range(0, 3));
+      ->type_name("N")->transform(number_validator(3));
   sub->add_option("--require-protocol", o->require_protocols,
                   "CRITICAL unless the SVSM offers this protocol, e.g. attest or attest>=1 (repeatable)")
       ->type_name("NAME[>=V]");
   sub->add_flag("--require-vtpm", o->require_vtpm, "CRITICAL unless the SVSM offers a vTPM");
   sub->add_flag("--allow-emulated", o->allow_emulated, "Accept the emulated SVSM as OK (tests only)");
   sub->add_option("-t,--timeout", o->timeout, "UNKNOWN after SECONDS (0: no limit)")
-      ->type_name("SECONDS")->capture_default_str();
+      ->type_name("SECONDS")->transform(number_validator(86400))->capture_default_str();
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_check(*o, g, out); });
 }
 

@@ -17,9 +17,7 @@ std::string addr(const std::optional<uint64_t>& v, bool hidden) {
 
 int run_cpus(const GlobalOptions& g, Output& out) {
   auto dev = open_device(g);
-  auto info = dev.info();
-  if (info.backend == svsm::Backend::none)
-    throw svsm::Error(ENODEV, "cpus", std::string(svsm::no_svsm_reason_text(info.reason)));
+  auto info = require_svsm(dev, "cpus");
 
   std::vector<svsm::CpuInfo> cpus;
   for (uint32_t c = 0; c < info.nr_cpu_ids; ++c) {

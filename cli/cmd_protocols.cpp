@@ -18,9 +18,7 @@ struct ProtocolsOptions {
 
 int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out) {
   auto dev = open_device(g);
-  auto info = dev.info();
-  if (info.backend == svsm::Backend::none)
-    throw svsm::Error(ENODEV, "protocols", std::string(svsm::no_svsm_reason_text(info.reason)));
+  (void)require_svsm(dev, "protocols");
   uint32_t cpu = select_cpus(dev, o.cpu, false).front();
   auto support = svsm::query_protocols(dev, cpu);
 
@@ -56,7 +54,8 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
 void add_protocols(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<ProtocolsOptions>();
   auto* sub = app.add_subcommand("protocols", "Ask the SVSM which protocols and versions it offers");
-  sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")->type_name("N");
+  sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")
+      ->type_name("N")->transform(number_validator(UINT32_MAX));
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_protocols(*o, g, out); });
 }
 

@@ -16,6 +16,7 @@ struct RemapOptions {
 
 int run_remap(const RemapOptions& o, const GlobalOptions& g, Output& out) {
   auto dev = open_device(g);
+  (void)require_svsm(dev, "REMAP_CA_TEST");
   auto cpus = select_cpus(dev, o.cpu, true);
   auto doc = json_header("remap-ca");
   auto& arr = doc["cpus"] = nlohmann::ordered_json::array();

@@ -12,8 +12,28 @@ namespace svsmctl {
 
 svsm::Device open_device(const GlobalOptions& g) { return svsm::Device::open(g.device); }
 
+svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation) {
+  auto info = dev.info();
+  if (info.backend == svsm::Backend::none)
+    throw svsm::Error(ENODEV, std::string(operation), std::string(svsm::no_svsm_reason_text(info.reason)));
+  return info;
+}
+
+CLI::Validator number_validator(uint64_t max) {
+  return CLI::Validator(
+      [max](std::string& text) -> std::string {
+        auto v = svsm::parse_u64(text);
+        if (!v) return fmt::format("'{}' is not a number (use decimal or 0x-prefixed hex)", text);
+        if (*v > max) return fmt::format("'{}' must be at most {}", text, max);
+        text = std::to_string(*v);
+        return {};
+      },
+      "N");
+}
+
 void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what) {
-  auto* cpu = sub->add_option("--cpu", choice.cpu, fmt::format("CPU to {} on", what))->type_name("N");
+  auto* cpu = sub->add_option("--cpu", choice.cpu, fmt::format("CPU to {} on", what))
+                  ->type_name("N")->transform(number_validator(UINT32_MAX));
   auto* all = sub->add_flag("--all-cpus", choice.all, fmt::format("{} on every online CPU", what));
   cpu->excludes(all);
 }

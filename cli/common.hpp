@@ -17,6 +17,14 @@ namespace svsmctl {
 
 [[nodiscard]] svsm::Device open_device(const GlobalOptions& g);
 
+// The module's info, or svsm::Error(ENODEV) with the module's reason when
+// there is no SVSM to talk to.
+svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation);
+
+// For numeric options: decimal or 0x hex up to max, like parse_number_arg;
+// rewrites the value in decimal so that CLI11 never reads "010" as octal.
+[[nodiscard]] CLI::Validator number_validator(uint64_t max);
+
 // --cpu N / --all-cpus, checked against the CPUs that exist and are online.
 struct CpuChoice {
   std::optional<uint32_t> cpu;

@@ -104,6 +104,7 @@ json render_status_json(const svsm::Status& s) {
   m["abi_version"] = s.module.abi_version ? json(*s.module.abi_version) : json(nullptr);
   m["backend"] = s.module.backend ? json(svsm::backend_name(*s.module.backend)) : json(nullptr);
   if (!s.module.device_error.empty()) m["device_error"] = s.module.device_error;
+  if (!s.module.hint.empty()) m["hint"] = s.module.hint;
   doc["module"] = m;
   doc["platform"] = {
       {"kernel_release", fact_json(s.platform.kernel_release)},
@@ -215,7 +216,11 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
   if (s.module.version) mod = fmt::format("svsm_diag {} {}", *s.module.version, mod);
   if (s.module.abi_version) mod += fmt::format(", ABI {}", *s.module.abi_version);
   if (s.module.backend) mod += fmt::format(", backend {}", svsm::backend_name(*s.module.backend));
-  if (!s.module.device_error.empty()) mod += " (" + s.module.device_error + ")";
+  // "not loaded" already says what device_error would, but not what to do.
+  if (s.module.state == svsm::ModuleState::not_loaded && !s.module.hint.empty())
+    mod += ": " + s.module.hint;
+  else if (!s.module.device_error.empty())
+    mod += " (" + s.module.device_error + ")";
   line("Module", mod);
   if (s.platform.kernel_release.known()) line("Kernel", *s.platform.kernel_release.value);
 

@@ -36,7 +36,7 @@ struct svsm_diag_transport {
 	/*
 	 * May the SVSM be pointed at @gpa as a new CA? 0 and its kernel address
 	 * if the module can use it to remap back; -ENOENT if the SVSM itself
-	 * refuses every such page, atomically (emulator only); -EINVAL if the
+	 * refuses every such page, atomically (emulator only); -EPERM if the
 	 * module must refuse the remap.
 	 */
 	int (*ca_check)(u64 gpa, void **va);

@@ -154,9 +154,10 @@ static void svsm_diag_call_ca(struct svsm_diag_ca *ca, const struct svsm_diag_re
 	}
 }
 
+/* RAX of a call the SVSM never serviced is still the request, not a result. */
 static u32 svsm_diag_result(const struct svsm_diag_outcome *o)
 {
-	return lower_32_bits(o->out.rax);
+	return (o->status & SVSM_DIAG_STATUS_SERVICED) ? lower_32_bits(o->out.rax) : 0;
 }
 
 static bool svsm_diag_succeeded(const struct svsm_diag_outcome *o)
@@ -207,15 +208,18 @@ static bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, u64 orig_gpa,
 	return false;
 }
 
-/* Read-only calls, the only ones CALL passes on real hardware by default. */
+/*
+ * Calls that change no guest or SVSM state, the only ones CALL passes on real
+ * hardware by default. Not attestation: its request names the guest-physical
+ * pages the SVSM writes to, and through CALL the caller would choose them;
+ * SVSM_DIAG_ATTEST is the safe path, with pages the module owns.
+ */
 bool svsm_diag_call_is_read_only(u32 protocol, u32 call_id, u64 rcx)
 {
 	switch (protocol) {
 	case SVSM_PROTOCOL_CORE:
 		return call_id == SVSM_CORE_QUERY_PROTOCOL ||
 		       (call_id == SVSM_CORE_CONFIGURE_VTOM && rcx == 1);
-	case SVSM_PROTOCOL_ATTEST:
-		return call_id == SVSM_ATTEST_SERVICES || call_id == SVSM_ATTEST_SINGLE_SERVICE;
 	case SVSM_PROTOCOL_VTPM:
 		return call_id == SVSM_VTPM_QUERY;
 	case SVSM_PROTOCOL_APIC:

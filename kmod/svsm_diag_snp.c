@@ -76,11 +76,16 @@ static void *snp_ca_va(u64 gpa)
 	return __va(gpa);
 }
 
-/* Any other target could leave this CPU on a CA the module cannot leave. */
+/*
+ * CALL may not move a CPU's CA on real hardware, even with allow_unsafe_calls:
+ * the SVSM zeroes the first bytes of the target before it checks it, so any
+ * page of RAM, another CPU's CA included, could be damaged. REMAP_CA_TEST
+ * (allow_remap_test) exercises REMAP_CA with a page of the module's own.
+ */
 static int snp_ca_check(u64 gpa, void **va)
 {
-	*va = snp_ca_va(gpa);
-	return *va ? 0 : -EINVAL;
+	*va = NULL;
+	return -EPERM;
 }
 
 /*

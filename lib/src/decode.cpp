@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <iterator>
 
@@ -610,14 +611,22 @@ bool call_is_read_only(uint32_t protocol, uint32_t call, uint64_t rcx) noexcept 
   switch (protocol) {
     case SVSM_PROTOCOL_CORE:
       return call == SVSM_CORE_QUERY_PROTOCOL || (call == SVSM_CORE_CONFIGURE_VTOM && rcx == 1);
-    case SVSM_PROTOCOL_ATTEST:
-      return call == SVSM_ATTEST_SERVICES || call == SVSM_ATTEST_SINGLE_SERVICE;
     case SVSM_PROTOCOL_VTPM:
       return call == SVSM_VTPM_QUERY;
     case SVSM_PROTOCOL_APIC:
       return call == SVSM_APIC_QUERY_FEATURES;
     default:
       return false;
+  }
+}
+
+std::string_view call_failure_text(int err) noexcept {
+  switch (err) {
+    case EIO: return "the SVSM returned an error";
+    case EBUSY: return "the SVSM kept answering BUSY/INCOMPLETE past the retry bound (max_retries)";
+    case ECOMM: return "not serviced: CALL_PENDING was still set, the SVSM never saw the call";
+    case EREMOTEIO: return "the hypervisor refused to run VMPL0 (GHCB MSR VMPL response)";
+    default: return "";
   }
 }
 

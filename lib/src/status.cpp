@@ -60,6 +60,21 @@ std::string open_error_text(const Error& e, const ModuleFacts& m) {
   }
 }
 
+std::string open_error_hint(const Error& e, const ModuleFacts& m) {
+  switch (e.errno_value()) {
+    case ENOENT:
+      if (m.state != ModuleState::not_loaded) return {};
+      return m.installed ? "load it with 'svsmctl module load' (or 'modprobe svsm_diag')"
+                         : "install the svsmctl-dkms package, which builds it for this kernel, "
+                           "then run 'svsmctl module load'";
+    case EACCES:
+    case EPERM:
+      return "run svsmctl as root";
+    default:
+      return {};
+  }
+}
+
 void add_module_facts(Status& s, const Device* dev, const Info* info) {
   auto ms = module_status();
   s.module.state = ms.state;
@@ -157,6 +172,9 @@ Status collect_status(const StatusOptions& options) {
   } catch (const Error& e) {
     add_module_facts(s, nullptr, nullptr);
     s.module.device_error = open_error_text(e, s.module);
+    s.module.hint = open_error_hint(e, s.module);
+    if (!root && (e.errno_value() == EACCES || e.errno_value() == EPERM))
+      s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM, protocols, Calling Areas)");
   }
   if (info) add_module_facts(s, &*dev, &*info);
 
@@ -308,7 +326,6 @@ Status collect_status(const StatusOptions& options) {
   } else {
     s.verdict = Verdict::unknown;
     s.verdict_reason = s.module.device_error;
-    if (!root) s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM)");
   }
   // Without SEV-SNP there is no SVSM, whoever could or could not tell us.
   if (s.verdict == Verdict::not_snp && !s.svsm_present.known()) {

@@ -92,6 +92,9 @@ def test_call_svsm_error_is_decoded_with_exit_5(emu):
 def test_call_state_changing_needs_unsafe(emu):
     r = run(emu, "call", "core", "pvalidate", rc=USAGE)
     assert "core pvalidate can change guest or SVSM state; pass --unsafe" in r.err
+    # Attestation through call lets the caller choose the pages the SVSM writes.
+    r = run(emu, "call", "attest", "attest-services", rc=USAGE)
+    assert "use 'svsmctl attest', or pass --unsafe" in r.err
 
 
 def test_call_with_buffer_in_pages(emu):
@@ -304,6 +307,10 @@ def test_status_device_root_only_for_unprivileged(emu):
     r = run(emu, "status", user="nobody", rc=NOT_SVSM)
     assert r.out.startswith("SVSM: none - CPUID")
     assert "SVSM:         unknown (/dev/svsm_diag: permission denied (run as root))" in r.out
+    assert "Run as root to see: the module's view" in r.out
+    doc = emu.svsmctl_json("status", user="nobody", rc=NOT_SVSM)
+    assert doc["module"]["hint"] == "run svsmctl as root"
+    assert any("SEV_STATUS" in n for n in doc["needs_root"]), doc["needs_root"]
 
 
 def test_json_error_document(guest):

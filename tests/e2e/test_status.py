@@ -65,8 +65,10 @@ def test_status_without_module_says_how_to_load(guest):
     r = guest.svsmctl("status")
     assert r.rc in (EXIT_NOT_SVSM, EXIT_UNAVAILABLE), r.out + r.err
     assert "the svsm_diag module is not loaded" in r.out
+    assert "Module:       installed, not loaded: load it with 'svsmctl module load'" in r.out
     doc = json.loads(guest.svsmctl("--json", "status").out)
     assert doc["module"]["state"] == "not-loaded"
+    assert "svsmctl module load" in doc["module"]["hint"]
     assert doc["module"]["installed"] is True
     # Under TCG, CPUID alone proves there is no SEV-SNP, hence no SVSM.
     assert doc["svsm_present"]["value"] is False

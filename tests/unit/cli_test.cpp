@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "common.hpp"
 #include "render_status.hpp"
 #include "svsm/version.hpp"
 
@@ -61,10 +62,11 @@ svsm::Status snp_guest_unprivileged() {
   s.vmpl = Fact<uint32_t>::of(2, Source::sysfs);
   s.svsm_present = Fact<bool>::of(true, Source::sysfs);
   s.svsm = Fact<svsm::SvsmDescription>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
-  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, "SVSM calls need root");
-  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "SVSM calls need root");
-  s.vtpm = Fact<bool>::missing(Source::module, "SVSM calls need root");
-  s.calling_areas = Fact<svsm::CaSummary>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  const std::string denied = "/dev/svsm_diag: permission denied (run as root)";
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, denied);
+  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, denied);
+  s.vtpm = Fact<bool>::missing(Source::module, denied);
+  s.calling_areas = Fact<svsm::CaSummary>::missing(Source::module, denied);
   s.module.state = svsm::ModuleState::live;
   s.module.installed = true;
   s.module.version = "9.9.9";
@@ -72,7 +74,8 @@ svsm::Status snp_guest_unprivileged() {
   s.platform.kernel_release = Fact<std::string>::of("6.12.95+deb12-amd64", Source::kernel);
   s.platform.configfs_tsm = Fact<bool>::of(false, Source::configfs);
   s.platform.sev_guest_device = Fact<bool>::of(false, Source::devfs);
-  s.needs_root = {"SVSM protocols (QUERY_PROTOCOL)"};
+  s.module.hint = "run svsmctl as root";
+  s.needs_root = {"the module's view (SEV_STATUS, VMPL, SVSM, protocols, Calling Areas)"};
   return s;
 }
 
@@ -86,6 +89,18 @@ TEST(StatusText, SnpGuestMatchesGolden) {
 TEST(StatusText, UnprivilegedMatchesGolden) {
   auto out = plain();
   EXPECT_EQ(svsmctl::render_status_text(snp_guest_unprivileged(), out), golden("status-unprivileged.txt"));
+}
+
+TEST(StatusText, ModuleNotLoadedSaysHowToLoadIt) {
+  auto s = snp_guest_unprivileged();
+  s.module.state = svsm::ModuleState::not_loaded;
+  s.module.device_error = "the svsm_diag module is not loaded";
+  s.module.hint = "load it with 'svsmctl module load' (or 'modprobe svsm_diag')";
+  auto out = plain();
+  auto text = svsmctl::render_status_text(s, out);
+  EXPECT_NE(text.find("  Module:       svsm_diag 9.9.9 installed, not loaded: load it with 'svsmctl module load'"),
+            std::string::npos) << text;
+  EXPECT_EQ(svsmctl::render_status_json(s)["module"]["hint"], s.module.hint);
 }
 
 TEST(StatusText, ColourOnlyWhenAsked) {
@@ -135,7 +150,7 @@ TEST(StatusJson, SchemaKeys) {
 TEST(StatusJson, UnknownHasReasonAndNullValue) {
   auto doc = svsmctl::render_status_json(snp_guest_unprivileged());
   EXPECT_TRUE(doc["protocols"]["value"].is_null());
-  EXPECT_EQ(doc["protocols"]["unknown"], "SVSM calls need root");
+  EXPECT_EQ(doc["protocols"]["unknown"], "/dev/svsm_diag: permission denied (run as root)");
   EXPECT_EQ(doc["vmpl"], (nlohmann::ordered_json{{"value", 2}, {"source", "sysfs"}}));
   EXPECT_EQ(doc["cvm_type"]["note"], "from CPU flags only: SEV_STATUS was not readable");
 }
@@ -172,6 +187,24 @@ TEST(ExitCodes, UsageErrorsAreTwo) {
   EXPECT_EQ(run({"call", "core", "query-protocol", "--cpu", "1", "--all-cpus"}), 2);
   EXPECT_EQ(run({"module", "load", "--backend", "kvm"}), 2);
   EXPECT_EQ(run({"module"}), 2);
+}
+
+TEST(NumberOptions, DecimalOrHexNeverOctal) {
+  auto v = svsmctl::number_validator(100);
+  std::string text = "010";
+  EXPECT_EQ(v(text), "");
+  EXPECT_EQ(text, "10");  // CLI11 alone would read 8
+  text = "0x1f";
+  EXPECT_EQ(v(text), "");
+  EXPECT_EQ(text, "31");
+  text = "101";
+  EXPECT_NE(v(text).find("must be at most 100"), std::string::npos);
+  for (std::string bad : {"", "-1", "1e3", "0x", " 1", "abc"}) {
+    std::string t = bad;
+    EXPECT_NE(v(t).find("not a number"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(run({"protocols", "--cpu", "one"}), 2);
+  EXPECT_EQ(run({"check", "--timeout", "ten"}), 3);
 }
 
 TEST(ExitCodes, CheckReportsBadArgumentsAsUnknown) {

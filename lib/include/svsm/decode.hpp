@@ -84,9 +84,14 @@ struct CallInfo {
 
 // The calls svsm_diag passes on real hardware without allow_unsafe_calls,
 // mirroring svsm_diag_call_is_read_only() in the module: core QUERY_PROTOCOL,
-// core CONFIGURE_VTOM only in its query form (RCX == 1), attestation calls 0
-// and 1, vTPM QUERY and APIC QUERY_FEATURES.
+// core CONFIGURE_VTOM only in its query form (RCX == 1), vTPM QUERY and APIC
+// QUERY_FEATURES. Not attestation: its request names the pages the SVSM writes
+// to (the module's ATTEST command is the safe path).
 [[nodiscard]] bool call_is_read_only(uint32_t protocol, uint32_t call, uint64_t rcx) noexcept;
+
+// What the module's errno for a call says: EIO (the SVSM returned an error),
+// EBUSY, ECOMM, EREMOTEIO; empty for any other errno.
+[[nodiscard]] std::string_view call_failure_text(int err) noexcept;
 
 // Decimal ("4096", leading zeros allowed, no octal) or hexadecimal with a
 // 0x/0X prefix ("0x1000"). std::nullopt for an empty string, a sign,

@@ -46,6 +46,7 @@ struct ModuleFacts {
   std::optional<Backend> backend;
   std::optional<NoSvsmReason> reason;
   std::string device_error;  // why /dev/svsm_diag could not be used
+  std::string hint;          // what to do about it
 };
 
 struct Status {

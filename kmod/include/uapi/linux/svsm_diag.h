@@ -201,7 +201,8 @@ struct svsm_diag_cpu {
  * @buf_addr:	in: user buffer, copied in before and out after the call
  * @buf_len:	in: buffer length, 1..SVSM_DIAG_CA_BUF_MAX (CA) or
  *		1..SVSM_DIAG_PAGE_BUF_MAX (PAGE)
- * @result:	out: raw SVSM result code (low 32 bits of RAX)
+ * @result:	out: raw SVSM result code (low 32 bits of RAX); 0 unless
+ *		@status has SVSM_DIAG_STATUS_SERVICED
  * @rax_out:	out: RAX after the call
  * @rcx_out:	out: RCX after the call
  * @rdx_out:	out: RDX after the call
@@ -242,7 +243,7 @@ struct svsm_diag_call {
 
 /**
  * struct svsm_diag_step - outcome of one step of a multi-call command
- * @result:	raw SVSM result code
+ * @result:	raw SVSM result code; 0 unless @status has SVSM_DIAG_STATUS_SERVICED
  * @status:	SVSM_DIAG_STATUS_* bits
  * @error:	0 or the negative errno this step alone would have returned
  * @rsvd:	zero
@@ -330,7 +331,7 @@ struct svsm_diag_buf {
  * @report:	in/out: attestation report buffer (len may be 0 to ask sizes)
  * @manifest:	in/out: services manifest buffer
  * @certs:	in/out: certificate buffer; len 0 asks for no certificates
- * @result:	out: raw SVSM result code of the last call
+ * @result:	out: raw SVSM result code of the last call; 0 unless serviced
  * @status:	out: SVSM_DIAG_STATUS_* bits of the last call
  * @attempts:	out: calls made (the driver grows its buffers and retries
  *		when the SVSM answers INVALID_PARAMETER with larger sizes)
