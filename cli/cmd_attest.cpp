@@ -89,6 +89,7 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
   }
   auto r = dev.attest(req);
   const uint32_t call = req.service ? 1 : 0;
+  if (r.error && !r.status.serviced) throw svsm::Error(r.error, "ATTEST", std::string(svsm::call_failure_text(r.error)));
   if (r.error) {
     auto rc = svsm::explain_result(r.result, 1, call);
     throw svsm::Error(r.error, "ATTEST", fmt::format("{}: {}", result_text(r.result, 1, call), rc.cause),

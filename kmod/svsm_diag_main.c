@@ -123,7 +123,8 @@ static long svsm_diag_get_info(void __user *uarg)
 		arg.valid |= SVSM_DIAG_INFO_SEV_STATUS;
 		arg.sev_status = svsm_sev_status;
 	}
-	if (svsm_backend != SVSM_DIAG_BACKEND_NONE || svsm_reason == SVSM_DIAG_REASON_VMPL0) {
+	if (svsm_backend != SVSM_DIAG_BACKEND_NONE || svsm_reason == SVSM_DIAG_REASON_VMPL0 ||
+	    svsm_reason == SVSM_DIAG_REASON_NO_CA) {
 		arg.valid |= SVSM_DIAG_INFO_VMPL;
 		arg.vmpl = svsm_info.vmpl;
 	}

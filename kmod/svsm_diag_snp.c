@@ -178,6 +178,7 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 {
 	unsigned int vmpl;
 	u64 gpa;
+	int ret;
 
 	if (!cc_platform_has(CC_ATTR_GUEST_SEV_SNP)) {
 		*reason = SVSM_DIAG_REASON_NOT_SNP;
@@ -189,13 +190,13 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 		*reason = SVSM_DIAG_REASON_VMPL0;
 		return -ENODEV;
 	}
-	if (snp_read_secrets(info) || !info->size ||
-	    svsm_diag_rdmsr_safe(SVSM_CAA_MSR, &gpa) || !snp_ca_va(gpa)) {
+	ret = snp_read_secrets(info);
+	/* The kernel's own view of its VMPL wins over the page's copy. */
+	info->vmpl = vmpl;
+	if (ret || !info->size || svsm_diag_rdmsr_safe(SVSM_CAA_MSR, &gpa) || !snp_ca_va(gpa)) {
 		*reason = SVSM_DIAG_REASON_NO_CA;
 		return -ENODEV;
 	}
-	/* The kernel's own view of its VMPL wins over the page's copy. */
-	info->vmpl = vmpl;
 	*reason = SVSM_DIAG_REASON_NONE;
 	return 0;
 }

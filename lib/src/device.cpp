@@ -245,7 +245,8 @@ AttestResult Device::attest(const AttestRequest& request) const {
       if (request.certificates) certs.resize(std::max<size_t>(certs.size(), arg.certs.used));
       continue;
     }
-    if (err && !in_band(err)) throw Error(err, "ATTEST", {}, arg.attempts ? std::optional(arg.result) : std::nullopt);
+    const bool serviced = arg.status & SVSM_DIAG_STATUS_SERVICED;
+    if (err && !in_band(err)) throw Error(err, "ATTEST", {}, serviced ? std::optional(arg.result) : std::nullopt);
 
     AttestResult r;
     r.error = err;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 
+#include "svsm/decode.hpp"
 #include "svsm/error.hpp"
 #include "svsm_spec.h"
 
@@ -147,7 +148,11 @@ std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
       req.call = SVSM_CORE_QUERY_PROTOCOL;
       req.rcx = (static_cast<uint64_t>(p) << 32) | v;
       auto r = dev.call(req);
-      if (r.error) throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p), r.result);
+      if (r.error) {
+        const auto code = r.status.serviced ? std::optional(r.result) : std::nullopt;
+        std::string why(code ? explain_result(*code).name : call_failure_text(r.error));
+        throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p) + ": " + why, code);
+      }
       if (r.rcx) {
         ps.min_version = static_cast<uint32_t>(r.rcx);
         ps.max_version = static_cast<uint32_t>(r.rcx >> 32);
@@ -213,7 +218,7 @@ Status collect_status(const StatusOptions& options) {
   } else if (s.platform.sysfs_vmpl.known()) {
     s.vmpl = s.platform.sysfs_vmpl;
   } else {
-    s.vmpl = Fact<uint32_t>::missing(Source::sysfs, info ? "not an SEV-SNP guest"
+    s.vmpl = Fact<uint32_t>::missing(Source::sysfs, info ? std::string(no_svsm_reason_text(info->reason))
                                                          : s.platform.sysfs_vmpl.unknown);
   }
 
@@ -272,9 +277,14 @@ Status collect_status(const StatusOptions& options) {
         req.cpu = cpu;
         req.protocol = SVSM_PROTOCOL_VTPM;
         req.call = SVSM_VTPM_QUERY;
-        auto r = dev->call(req);
-        if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
-        else s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(std::strerror(r.error));
+        try {
+          auto r = dev->call(req);
+          if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
+          else if (r.status.serviced) s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(explain_result(r.result).name);
+          else s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(call_failure_text(r.error));
+        } catch (const Error& e) {  // e.g. the CPU went offline meanwhile
+          s.vtpm_commands.unknown = std::string("VTPM QUERY failed: ") + e.what();
+        }
       } else if (s.protocols.known()) {
         s.vtpm_commands.unknown = "the SVSM offers no vTPM protocol";
       }

@@ -326,5 +326,23 @@ def test_status_survives_an_svsm_that_does_not_answer(emu):
     assert doc["verdict"]["value"] == "svsm-emulated"
     assert doc["protocols"]["value"] is None
     assert doc["protocols"]["unknown"].startswith("QUERY_PROTOCOL failed: ")
+    assert "not serviced" in doc["protocols"]["unknown"], doc["protocols"]["unknown"]
     assert doc["vtpm"]["value"] is None
     assert doc["calling_areas"]["value"]["cpus_online"] == 4  # the rest is still reported
+
+
+@pytest.mark.parametrize("fault,says", [
+    ("unserviced 1", "not serviced: CALL_PENDING was still set"),
+    ("vmpl_refuse 1", "the hypervisor refused to run VMPL0"),
+    ("result 0x80000005 1", "SVSM_ERR_INVALID_PARAMETER"),
+])
+def test_failed_svsm_calls_are_decoded_by_every_command(emu, fault, says):
+    """A call the SVSM never serviced has no result code to decode."""
+    for cmd in (["protocols"], ["attest", "--no-certs"], ["call", "core", "query-protocol", "--rcx", "0x100000001"]):
+        emu.inject(fault)
+        r = run(emu, *cmd, rc=SVSM_ERROR)
+        text = r.out + r.err
+        assert says in text, (cmd, text)
+        if "result" not in fault:
+            assert "SVSM_SUCCESS" not in text, (cmd, text)
+        emu.inject("none")
