@@ -139,6 +139,8 @@ void on_timeout(int) {
 }
 
 void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
+  timeout_len = 0;
+  if (g.quiet) return;  // --quiet wins over --json, as everywhere
   std::string line = fmt::format("SVSM UNKNOWN - svsmctl check timed out after {} s", seconds);
   std::string text;
   if (g.json) {
@@ -149,7 +151,7 @@ void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
     doc["problems"] = {line};
     doc["perfdata"] = "";
     text = doc.dump(2) + "\n";
-  } else if (!g.quiet) {
+  } else {
     text = line + "\n";
   }
   timeout_len = std::min(text.size(), sizeof(timeout_text));
