@@ -96,12 +96,7 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
                       r.result);
   }
 
-  auto report = svsm::parse_snp_report(r.report);
-  bool binds = svsm::report_binds(report, req.nonce, r.manifest);
-  std::optional<svsm::ServicesManifest> manifest;
-  if (!req.service) manifest = svsm::parse_services_manifest(r.manifest);
-  auto certs = svsm::parse_cert_table(r.certificates);
-
+  // The evidence first: what svsmctl cannot parse, a verifier still may.
   if (!o.out_dir.empty()) {
     fs::create_directories(o.out_dir);
     write_file(fs::path(o.out_dir) / "report.bin", r.report);
@@ -109,6 +104,12 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     write_file(fs::path(o.out_dir) / "nonce.bin", req.nonce);
     if (!r.certificates.empty()) write_file(fs::path(o.out_dir) / "certs.bin", r.certificates);
   }
+
+  auto report = svsm::parse_snp_report(r.report);
+  bool binds = svsm::report_binds(report, req.nonce, r.manifest);
+  std::optional<svsm::ServicesManifest> manifest;
+  if (!req.service) manifest = svsm::parse_services_manifest(r.manifest);
+  auto certs = svsm::parse_cert_table(r.certificates);
 
   if (g.json) {
     auto doc = json_header("attest");
