@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <libkmod.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -72,6 +73,13 @@ bool kernel_cmdline_blocks(const std::string& name) {
          cmdline.find(name) != std::string::npos;
 }
 
+// Kernel lockdown (Secure Boot turns it on in Debian's kernels) refuses
+// unsigned modules with EPERM, not with a signature error.
+bool kernel_locked_down() {
+  auto line = read_line("/sys/kernel/security/lockdown").value_or("");
+  return !line.empty() && line.find("[none]") == std::string::npos;
+}
+
 std::string kernel_release() {
   return read_line("/proc/sys/kernel/osrelease").value_or("the running kernel");
 }
@@ -88,6 +96,12 @@ std::string kernel_release() {
         throw ModuleError(ModuleErrorKind::blocked, err,
                           fmt::format("module {} is blocked by module_blacklist= on the kernel command line", name),
                           "remove it from module_blacklist= and reboot");
+      if (::geteuid() == 0 && kernel_locked_down())
+        throw ModuleError(ModuleErrorKind::signature_refused, err,
+                          fmt::format("the kernel is locked down (Secure Boot) and refused module {}: "
+                                      "it is not signed with a trusted key", name),
+                          "sign the module with a key enrolled in MOK (DKMS does it with "
+                          "/etc/dkms/framework.conf's mok_signing_key), then 'mokutil --import'");
       throw ModuleError(ModuleErrorKind::permission, err,
                         fmt::format("not allowed to load module {}", name),
                         "run as root (CAP_SYS_MODULE is needed)");
