@@ -133,6 +133,12 @@ Fact<bool> exists_fact(const fs::path& root, std::string_view path, Source sourc
   return Fact<bool>::of(present, source);
 }
 
+bool configfs_mounted(const fs::path& root) {
+  auto r = read_file(under(root, "/proc/mounts"));
+  if (!r.text) return exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false);
+  return r.text->find(" /sys/kernel/config configfs ") != std::string::npos;
+}
+
 }  // namespace
 
 PlatformFacts probe_platform(const PlatformSources& sources) {
@@ -163,13 +169,16 @@ PlatformFacts probe_platform(const PlatformSources& sources) {
   if (!f.sysfs_sev_status.known())
     f.sysfs_sev_status = number_fact<uint64_t>(
         root, "/sys/hypervisor/sev/sev_status", 16,
-        "no sev_status in sysfs (only SEV guests on kernels from 2025 on have it)");
+        "the kernel does not export SEV_STATUS in sysfs");
 
   f.sev_guest_device = exists_fact(root, "/dev/sev-guest", Source::devfs);
+  // Without configfs mounted, the tsm directory is absent whether or not the
+  // kernel offers it: that is "unknown", not "no".
   f.configfs_tsm = exists_fact(root, "/sys/kernel/config/tsm/report", Source::configfs);
-  if (f.configfs_tsm.known() && !*f.configfs_tsm.value &&
-      !exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false))
-    f.configfs_tsm.note = "configfs is not mounted at /sys/kernel/config";
+  if (f.configfs_tsm.known() && !*f.configfs_tsm.value && !configfs_mounted(root))
+    f.configfs_tsm = Fact<bool>::missing(
+        Source::configfs, "configfs is not mounted at /sys/kernel/config "
+                          "(mount -t configfs configfs /sys/kernel/config)");
   f.tpm_svsm = exists_fact(root, "/sys/bus/platform/devices/tpm-svsm", Source::sysfs);
   return f;
 }

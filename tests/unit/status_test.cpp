@@ -141,11 +141,19 @@ TEST_F(FakeMachine, AttestationPathsAndVtpmDevice) {
   EXPECT_EQ(s.vtpm.source, Source::sysfs);
 }
 
-TEST_F(FakeMachine, ConfigfsNotMountedIsNoted) {
+TEST_F(FakeMachine, ConfigfsNotMountedIsUnknownNotNo) {
+  write("/proc/mounts", "sysfs /sys sysfs rw 0 0\n");
+  fs::create_directories(root_ / "sys/kernel/config");  // the empty mount point
+  auto s = status();
+  EXPECT_FALSE(s.platform.configfs_tsm.known());
+  EXPECT_NE(s.platform.configfs_tsm.unknown.find("configfs is not mounted"), std::string::npos);
+}
+
+TEST_F(FakeMachine, ConfigfsMountedWithoutTsmIsNo) {
+  write("/proc/mounts", "sysfs /sys sysfs rw 0 0\nconfigfs /sys/kernel/config configfs rw 0 0\n");
   auto s = status();
   ASSERT_TRUE(s.platform.configfs_tsm.known());
   EXPECT_FALSE(*s.platform.configfs_tsm.value);
-  EXPECT_EQ(s.platform.configfs_tsm.note, "configfs is not mounted at /sys/kernel/config");
 }
 
 TEST(CpuinfoFlags, OnlyTheSevFlagsOfTheFirstCpu) {
