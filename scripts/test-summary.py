@@ -78,6 +78,10 @@ def print_reliability(folder: Path) -> None:
                          f"{z['faults_delivered']} faults delivered")
         if "load-unload" in fig:
             parts.append(f"{fig['load-unload']['cycles']} load/unload cycles")
+        if "kernel-log" in fig:
+            k = fig["kernel-log"]
+            parts.append(f"kernel log checked after {k['tests_checked']} tests: {k['reports']} "
+                         "BUG/WARNING/sanitizer reports")
         if "kmemleak" in fig:
             k = fig["kmemleak"]
             parts.append(f"kmemleak: {k['from_svsm_diag']} leaks from svsm_diag" if k["available"]

@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vm"))
 import vm as vmlib  # noqa: E402
+from figures import record  # noqa: E402
 
 KERNELS = vmlib.find_kernels()
 REQUIRED = int(os.environ.get("SVSMCTL_REQUIRE_VM", "0"))  # kernels that must be there
@@ -45,7 +46,10 @@ def vm(request):
         pytest.skip("no kernel with a built svsm_diag.ko (build first, see README)")
     machine = vmlib.boot(kernel)
     print(f"\nbooted {kernel.release} in {machine.boot_seconds:.1f}s ({machine.accel})")
+    machine.log_checks = machine.log_reports = 0
     yield machine
+    record("kernel-log", kernel.name, {"tests_checked": machine.log_checks,
+                                        "reports": machine.log_reports})
     machine.stop()
 
 
@@ -112,6 +116,8 @@ def guest(vm):
     vm.run("rmmod svsm_diag 2>/dev/null; dmesg -c >/dev/null")  # a clean start
     yield g
     problems = vm.kernel_log_problems(unload="svsm_diag")
+    vm.log_checks += 1
+    vm.log_reports += len(problems)
     if problems:
         pytest.fail("kernel log after the test:\n" + "\n".join(problems), pytrace=False)
 

@@ -14,7 +14,7 @@ CALL_OUT = ["result", "rax_out", "rcx_out", "rdx_out", "r8_out", "r9_out", "stat
 REMAP_OUT = ["steps_done", "orig_ca", "test_ca", "outcome", "rsvd"] + \
     [f"step{i}.{f}" for i in range(4) for f in ("result", "status", "error", "rsvd")]
 ATTEST_OUT = ["result", "status", "attempts", "rsvd", "report.used", "manifest.used",
-              "certs.used", "report.rsvd0", "certs.rsvd1"]
+              "certs.used"] + [f"{b}.rsvd{i}" for b in ("report", "manifest", "certs") for i in (0, 1)]
 
 QUERY_CORE = dict(protocol=U.SVSM_PROTOCOL_CORE, call_id=U.SVSM_CORE_QUERY_PROTOCOL,
                   rcx=(U.SVSM_PROTOCOL_CORE << 32) | 1)
@@ -239,6 +239,7 @@ def test_attest_output_field_must_be_zero(emu, field):
     (dict(service_guid="01"), "EINVAL"),                  # only with SINGLE
     (dict(report__addr=0), "EINVAL"),                     # length without a buffer
     (dict(report__len=U.SVSM_DIAG_ATTEST_BUF_MAX + 1), "E2BIG"),
+    (dict(manifest__len=U.SVSM_DIAG_ATTEST_BUF_MAX + 1), "E2BIG"),
     (dict(certs__len=U.SVSM_DIAG_ATTEST_BUF_MAX + 1), "E2BIG"),
     (dict(report__addr="unmapped"), "EFAULT"),
     (dict(manifest__addr="readonly"), "EFAULT"),
