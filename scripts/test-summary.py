@@ -62,15 +62,20 @@ def print_reliability(folder: Path) -> None:
         return
     figures = {}
     for f in sorted(folder.glob("*.json")):
-        name, kernel = f.stem.split("-", 1) if f.stem.count("-") == 1 else f.stem.rsplit("-", 1)
+        name, kernel = f.stem.rsplit("-", 1)  # kernel names have no '-'
         figures.setdefault(kernel, {})[name] = json.loads(f.read_text())
     print("reliability figures:")
     for kernel, fig in sorted(figures.items()):
         parts = []
-        if "fuzz" in fig:
-            z = fig["fuzz"]
-            parts.append(f"fuzz {z['iterations']} ioctls, {z['distinct_error_paths']} distinct error "
-                         f"paths, {z['unexpected_errnos']} unexpected errnos")
+        runs = {n.removeprefix("fuzz").lstrip("-") or "emulated": z
+                for n, z in fig.items() if n.startswith("fuzz")}
+        if runs:
+            each = ", ".join(f"{z['iterations']} {n}" for n, z in runs.items())
+            bad = sum(z["unexpected_errnos"] + z["invariant_violations"] + z["kernel_log_events"]
+                      for z in runs.values())
+            paths = max(z["distinct_error_paths"] for z in runs.values())
+            parts.append(f"fuzz {sum(z['iterations'] for z in runs.values())} ioctls ({each}), "
+                         f"{paths} distinct error paths, {bad} contract violations")
         if "stress" in fig:
             z = fig["stress"]
             parts.append(f"stress {z['seconds']} s, {z['ioctls']} ioctls, {z['svsm_exchanges']} SVSM "

@@ -64,6 +64,13 @@ def show(kernel, what: str, rep: dict) -> None:
               f"      input: {f['input']}")
 
 
+def keep(name: str, kernel, rep: dict) -> None:
+    """The run's figures, for the report at the end of the test command."""
+    record(name, kernel.name, {k: rep[k] for k in (
+        "iterations", "threads", "seed", "distinct_error_paths", "distinct_outcomes",
+        "unexpected_errnos", "invariant_violations", "kernel_log_events")} | {"results": rep["results"]})
+
+
 def assert_clean(rep: dict, min_paths: int) -> None:
     detail = json.dumps(rep["failures"] + rep["kernel_log"], indent=1)
     assert rep["unexpected_errnos"] == 0, f"errnos outside the uapi contract: {detail}"
@@ -78,9 +85,7 @@ def assert_clean(rep: dict, min_paths: int) -> None:
 def test_fuzz_emulated(emu):
     rep = run_fuzz(emu.run, f"--iterations {ITERATIONS} --seed {SEED}", ITERATIONS)
     show(emu.kernel, "backend=emulated", rep)
-    record("fuzz", emu.kernel.name, {k: rep[k] for k in (
-        "iterations", "seed", "distinct_error_paths", "distinct_outcomes", "unexpected_errnos",
-        "invariant_violations", "kernel_log_events")} | {"results": rep["results"]})
+    keep("fuzz", emu.kernel, rep)
     assert_clean(rep, MIN_PATHS_EMULATED)
     assert rep["results"]["unknown"] == {"ENOTTY": rep["calls"]["unknown"]}
     for cmd in ("info", "cpu", "call", "remap", "attest"):
@@ -103,6 +108,7 @@ def test_fuzz_no_svsm(guest):
     iterations = max(2000, ITERATIONS // 5)
     rep = run_fuzz(guest.run, f"--iterations {iterations} --seed {SEED}", iterations)
     show(guest.kernel, "backend=auto (no SVSM)", rep)
+    keep("fuzz-no-svsm", guest.kernel, rep)
     assert_clean(rep, MIN_PATHS_NO_SVSM)
     for cmd in SVSM_COMMANDS:
         res = rep["results"][cmd]
@@ -126,10 +132,12 @@ def test_fuzz_concurrent(vm):
         threaded = max(2000, ITERATIONS // 10)
         rep = run_fuzz(machine.run, f"--iterations {threaded} --seed {SEED} --threads 4", threaded)
         show(vm.kernel, "backend=emulated, 4 threads", rep)
+        keep("fuzz-threads", vm.kernel, rep)
         assert_clean(rep, MIN_PATHS_EMULATED - 4)  # no unprivileged phase: no EPERM
 
         rep = run_fuzz(machine.run, f"--race-remap --iterations {RACE_ITERATIONS}", RACE_ITERATIONS)
         show(vm.kernel, "REMAP_CA race", rep)
+        keep("fuzz-race", vm.kernel, rep)
         assert_clean(rep, 1)
         problems = machine.kernel_log_problems(unload="svsm_diag")
         assert not problems, "kernel log after the test:\n" + "\n".join(problems)
