@@ -30,6 +30,31 @@ stage "end-to-end tests on Debian's kernels (pytest, QEMU)"
 SVSMCTL_REQUIRE_VM=2 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
 	--junitxml="$REPORTS/e2e.xml" || status=1
 
+# The sanitizer kernel's VM keeps about one CPU busy: the libFuzzer and
+# packaging suites run beside it, their output shown when they are done.
+fuzz_suite() {
+	stage "libFuzzer targets of the library parsers (clang, ASan, UBSan)"
+	FUZZ_DIR="$BUILD_DIR-fuzz"
+	cmake -S . -B "$FUZZ_DIR" -DSVSMCTL_FUZZ=ON -DSVSMCTL_BUILD_KMOD=OFF \
+		-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSVSMCTL_FUZZ_SECONDS=20 >/dev/null &&
+		cmake --build "$FUZZ_DIR" --target fuzz-targets -j"$(nproc)" &&
+		ctest --test-dir "$FUZZ_DIR" -L fuzz --output-on-failure -j"$(nproc)" \
+			--output-junit "$PWD/$REPORTS/fuzz.xml"
+}
+packaging_suite() {
+	stage "packaging tests (deb and rpm built, linted, installed with dpkg, DKMS)"
+	SVSMCTL_REQUIRE_PACKAGING=1 /usr/bin/python3 -m pytest tests/packaging -v -p no:cacheprovider \
+		--junitxml="$REPORTS/packaging.xml"
+}
+stage "libFuzzer and packaging suites started in the background"
+(
+	rc=0
+	fuzz_suite || rc=1
+	packaging_suite || rc=1
+	exit $rc
+) >"$REPORTS/fuzz-and-packaging.log" 2>&1 &
+background=$!
+
 stage "end-to-end tests on the sanitizer kernel"
 if wait $debug_kernel; then
 	SVSMCTL_EXTRA_KERNELS=$(cat "$REPORTS/debug-kernel.entry") SVSMCTL_KERNELS=debug \
@@ -39,17 +64,8 @@ else
 	echo "building the sanitizer kernel failed:"; tail -50 "$REPORTS/debug-kernel.log"; status=1
 fi
 
-stage "libFuzzer targets of the library parsers (clang, ASan, UBSan)"
-FUZZ_DIR="$BUILD_DIR-fuzz"
-cmake -S . -B "$FUZZ_DIR" -DSVSMCTL_FUZZ=ON -DSVSMCTL_BUILD_KMOD=OFF \
-	-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSVSMCTL_FUZZ_SECONDS=20 >/dev/null &&
-	cmake --build "$FUZZ_DIR" --target fuzz-targets -j"$(nproc)" &&
-	ctest --test-dir "$FUZZ_DIR" -L fuzz --output-on-failure \
-		--output-junit "$PWD/$REPORTS/fuzz.xml" || status=1
-
-stage "packaging tests (deb and rpm built, linted, installed with dpkg, DKMS)"
-SVSMCTL_REQUIRE_PACKAGING=1 /usr/bin/python3 -m pytest tests/packaging -v -p no:cacheprovider \
-	--junitxml="$REPORTS/packaging.xml" || status=1
+wait $background || status=1
+cat "$REPORTS/fuzz-and-packaging.log"
 
 /usr/bin/python3 scripts/test-summary.py unit="$REPORTS/unit.xml" e2e="$REPORTS/e2e.xml" \
 	e2e-debug="$REPORTS/e2e-debug.xml" fuzz="$REPORTS/fuzz.xml" \
