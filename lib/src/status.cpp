@@ -47,6 +47,11 @@ std::string cvm_type_of(const std::vector<std::string>& flags) {
   return "none";
 }
 
+bool cpu_flag(const PlatformFacts& p, std::string_view flag) {
+  return p.cpu_flags.known() &&
+         std::find(p.cpu_flags.value->begin(), p.cpu_flags.value->end(), flag) != p.cpu_flags.value->end();
+}
+
 std::string open_error_text(const Error& e, const ModuleFacts& m) {
   switch (e.errno_value()) {
     case ENOENT:
@@ -238,12 +243,19 @@ Status collect_status(const StatusOptions& options) {
         s.svsm_present = Fact<bool>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
         break;
     }
+    // The flag exists from Linux 6.11 on, so only its presence says something.
+    if (s.svsm_present.known() && !*s.svsm_present.value && cpu_flag(s.platform, "svsm"))
+      s.svsm_present.note = "but /proc/cpuinfo has the svsm flag";
     if (info->svsm) s.svsm = Fact<SvsmDescription>::of(*info->svsm, Source::module);
     else s.svsm = Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
     if (info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
   } else if (s.vmpl.known()) {
     // Linux runs above VMPL0 only under an SVSM.
     s.svsm_present = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);
+    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+  } else if (cpu_flag(s.platform, "svsm")) {
+    // Linux 6.11+ sets the flag when it found an SVSM at boot.
+    s.svsm_present = Fact<bool>::of(true, Source::cpuinfo);
     s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
   } else {
     s.svsm_present = Fact<bool>::missing(Source::module, s.module.device_error);
@@ -327,6 +339,9 @@ Status collect_status(const StatusOptions& options) {
   } else if (s.vmpl.known()) {
     s.verdict = *s.vmpl.value > 0 ? Verdict::svsm : Verdict::snp_no_svsm;
     s.verdict_reason = "from sysfs (VMPL " + std::to_string(*s.vmpl.value) + "); " + s.module.device_error;
+  } else if (s.svsm_present.source == Source::cpuinfo && s.svsm_present.value == std::optional(true)) {
+    s.verdict = Verdict::svsm;
+    s.verdict_reason = "from the svsm CPU flag; " + s.module.device_error;
   } else if (s.cvm_type.known() && *s.cvm_type.value != "sev-snp" && s.cvm_type.source != Source::cpuinfo) {
     s.verdict = Verdict::not_snp;
     s.verdict_reason = "SEV_STATUS shows no SEV-SNP";

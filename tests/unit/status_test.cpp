@@ -70,6 +70,17 @@ TEST_F(FakeMachine, SysfsVmplAboveZeroMeansAnSvsmEvenWithoutTheModule) {
   EXPECT_NE(s.protocols.unknown.find("not installed"), std::string::npos) << s.protocols.unknown;
 }
 
+TEST_F(FakeMachine, TheSvsmCpuFlagAloneMeansAnSvsm) {
+  write("/proc/cpuinfo", "flags\t\t: fpu sev sev_es sev_snp svsm\n");
+  auto s = status();
+  ASSERT_TRUE(s.svsm_present.known());
+  EXPECT_TRUE(*s.svsm_present.value);
+  EXPECT_EQ(s.svsm_present.source, Source::cpuinfo);
+  EXPECT_FALSE(s.svsm.known());  // base, size, ...: the module's
+  EXPECT_EQ(s.verdict, Verdict::svsm);
+  EXPECT_NE(s.verdict_reason.find("svsm CPU flag"), std::string::npos) << s.verdict_reason;
+}
+
 TEST_F(FakeMachine, SysfsVmplZeroMeansSnpWithoutAnSvsm) {
   write("/sys/devices/system/cpu/sev/vmpl", "0\n");
   EXPECT_EQ(status().verdict, Verdict::snp_no_svsm);
