@@ -16,7 +16,7 @@ namespace svsm {
 namespace fs = std::filesystem;
 
 ModuleError::ModuleError(ModuleErrorKind kind, int err, const std::string& message, std::string hint)
-    : std::runtime_error(message), kind_(kind), errno_(err), hint_(std::move(hint)) {}
+    : Error(err, message), kind_(kind), hint_(std::move(hint)) {}
 
 namespace {
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,13 +18,15 @@
 #include <string_view>
 #include <vector>
 
+#include "svsm/error.hpp"
 #include "svsm/guid.hpp"
 
 namespace svsm {
 
-class ParseError : public std::runtime_error {
+// Bytes that do not hold what they should: an svsm::Error with EBADMSG.
+class ParseError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ParseError(const std::string& what) : Error(EBADMSG, what) {}
 };
 
 // ---- Hashing (OpenSSL). Throws std::runtime_error if OpenSSL fails.

@@ -4,8 +4,9 @@
 
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
+
+#include "svsm/error.hpp"
 
 namespace svsm {
 
@@ -34,16 +35,15 @@ enum class ModuleErrorKind {
   other,
 };
 
-class ModuleError : public std::runtime_error {
+// An svsm::Error whose operation is the whole message, with a remedy.
+class ModuleError : public Error {
  public:
   ModuleError(ModuleErrorKind kind, int err, const std::string& message, std::string hint);
   [[nodiscard]] ModuleErrorKind kind() const noexcept { return kind_; }
-  [[nodiscard]] int errno_value() const noexcept { return errno_; }
   [[nodiscard]] const std::string& hint() const noexcept { return hint_; }
 
  private:
   ModuleErrorKind kind_;
-  int errno_;
   std::string hint_;
 };
 
