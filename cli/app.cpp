@@ -35,6 +35,14 @@ std::string errno_hint(const svsm::Error& e) {
              "parameter allow_unsafe_calls=1 (and allow_remap_test=1 for remap-ca)";
     case ENODEV: return "there is no SVSM here: 'svsmctl status' says why";
     case ENXIO: return "that CPU is offline or does not exist: see 'svsmctl cpus'";
+    case EIO:
+      if (auto code = e.svsm_result())
+        return fmt::format("'svsmctl explain {:#x}' says what the SVSM's answer means", *code);
+      return {};
+    case EBUSY:
+      return "the SVSM stayed busy: try again, or load svsm_diag with a larger max_retries";
+    case ECOMM: return "try again; if it happens again, the hypervisor is not running the SVSM: look in its logs";
+    case EREMOTEIO: return "the hypervisor refused to run the SVSM (VMPL0): look in its logs";
     case EPROTO:
       if (e.operation() == "ATTEST")
         return "the SVSM reported sizes larger than the buffers it was given; report this to its vendor";
