@@ -223,14 +223,12 @@ static int emu_current_ca(u64 *gpa, void **va)
  */
 static int emu_ca_check(u64 gpa, void **va)
 {
-	struct emu_range *r;
 	unsigned long flags;
 	int ret = -ENOENT;
 
 	spin_lock_irqsave(&emu_lock, flags);
-	r = emu_find(gpa, PAGE_SIZE);
-	if (r && !r->dynamic && PAGE_ALIGNED(gpa)) {
-		*va = r->va + (gpa - r->gpa);
+	if (PAGE_ALIGNED(gpa) && emu_host_may_retain(NULL, gpa)) {
+		*va = emu_host_map(NULL, gpa, PAGE_SIZE);
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&emu_lock, flags);

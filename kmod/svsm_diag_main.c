@@ -206,8 +206,9 @@ static long svsm_diag_get_cpu(void __user *uarg)
 	return svsm_diag_copy_out(uarg, &arg, sizeof(arg), usize);
 }
 
-static int svsm_diag_check_call(const struct svsm_diag_call *arg)
+static int svsm_diag_call_check(const void *data)
 {
+	const struct svsm_diag_call *arg = data;
 	const u64 regs[] = { 0, arg->rcx, arg->rdx, arg->r8, arg->r9 };
 	u32 place = arg->flags & (SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE);
 	u32 max = place == SVSM_DIAG_CALL_BUF_CA ? SVSM_DIAG_CA_BUF_MAX : SVSM_DIAG_PAGE_BUF_MAX;
@@ -231,8 +232,10 @@ static int svsm_diag_check_call(const struct svsm_diag_call *arg)
 	return 0;
 }
 
-static int svsm_diag_check_remap(const struct svsm_diag_remap_test *arg)
+static int svsm_diag_remap_check(const void *data)
 {
+	const struct svsm_diag_remap_test *arg = data;
+
 	return arg->flags || !SVSM_DIAG_ZERO_FROM(arg, steps_done) ? -EINVAL : 0;
 }
 
@@ -241,8 +244,9 @@ static bool svsm_diag_buf_ok(const struct svsm_diag_buf *b)
 	return !b->used && !b->rsvd[0] && !b->rsvd[1] && (b->addr || !b->len);
 }
 
-static int svsm_diag_check_attest(const struct svsm_diag_attest *arg)
+static int svsm_diag_attest_check(const void *data)
 {
+	const struct svsm_diag_attest *arg = data;
 	bool single = arg->flags & SVSM_DIAG_ATTEST_SINGLE;
 
 	if (arg->flags & ~SVSM_DIAG_ATTEST_SINGLE)
@@ -299,11 +303,6 @@ static bool svsm_diag_on_snp(void)
 	return svsm_backend == SVSM_DIAG_BACKEND_SNP;
 }
 
-static int svsm_diag_call_check(const void *arg)
-{
-	return svsm_diag_check_call(arg);
-}
-
 static int svsm_diag_call_run(void *data, bool *asked)
 {
 	struct svsm_diag_call *arg = data;
@@ -317,11 +316,6 @@ static int svsm_diag_call_run(void *data, bool *asked)
 	return ret;
 }
 
-static int svsm_diag_remap_check(const void *arg)
-{
-	return svsm_diag_check_remap(arg);
-}
-
 static int svsm_diag_remap_run(void *data, bool *asked)
 {
 	struct svsm_diag_remap_test *arg = data;
@@ -332,11 +326,6 @@ static int svsm_diag_remap_run(void *data, bool *asked)
 	ret = svsm_diag_do_remap_test(arg);
 	*asked = arg->steps_done;
 	return ret;
-}
-
-static int svsm_diag_attest_check(const void *arg)
-{
-	return svsm_diag_check_attest(arg);
 }
 
 static int svsm_diag_attest_run(void *data, bool *asked)

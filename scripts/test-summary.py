@@ -3,6 +3,7 @@
 required suite is missing, ran nothing, or skipped anything.
 
 Usage: test-summary.py unit=unit.xml e2e=e2e.xml packaging=packaging.xml ..."""
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -57,7 +58,6 @@ def main(reports: list[str]) -> int:
 
 def print_reliability(folder: Path) -> None:
     """The figures the fuzz, stress and leak tests recorded, per kernel."""
-    import json
     if not folder.is_dir():
         return
     figures = {}

@@ -52,6 +52,11 @@ bool cpu_flag(const PlatformFacts& p, std::string_view flag) {
          std::find(p.cpu_flags.value->begin(), p.cpu_flags.value->end(), flag) != p.cpu_flags.value->end();
 }
 
+// A failed call in words: the SVSM's result code if it answered, else why not.
+std::string failure_of(const CallResult& r) {
+  return std::string(r.status.serviced ? explain_result(r.result).name : call_failure_text(r.error));
+}
+
 std::string open_error_text(const Error& e, const ModuleFacts& m) {
   switch (e.errno_value()) {
     case ENOENT:
@@ -153,11 +158,9 @@ std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
       req.call = SVSM_CORE_QUERY_PROTOCOL;
       req.rcx = (static_cast<uint64_t>(p) << 32) | v;
       auto r = dev.call(req);
-      if (r.error) {
-        const auto code = r.status.serviced ? std::optional(r.result) : std::nullopt;
-        std::string why(code ? explain_result(*code).name : call_failure_text(r.error));
-        throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p) + ": " + why, code);
-      }
+      if (r.error)
+        throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p) + ": " + failure_of(r),
+                    r.status.serviced ? std::optional(r.result) : std::nullopt);
       if (r.rcx) {
         ps.min_version = static_cast<uint32_t>(r.rcx);
         ps.max_version = static_cast<uint32_t>(r.rcx >> 32);
@@ -292,8 +295,7 @@ Status collect_status(const StatusOptions& options) {
         try {
           auto r = dev->call(req);
           if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
-          else if (r.status.serviced) s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(explain_result(r.result).name);
-          else s.vtpm_commands.unknown = "VTPM QUERY failed: " + std::string(call_failure_text(r.error));
+          else s.vtpm_commands.unknown = "VTPM QUERY failed: " + failure_of(r);
         } catch (const Error& e) {  // e.g. the CPU went offline meanwhile
           s.vtpm_commands.unknown = std::string("VTPM QUERY failed: ") + e.what();
         }
