@@ -177,7 +177,7 @@ void add_call(CLI::App& app, Registry& reg) {
   sub->add_option("--buffer-reg", o->buffer_reg, "Register that carries the buffer's address")
       ->check(CLI::IsMember({"rcx", "rdx", "r8", "r9"}))->capture_default_str();
   sub->add_option("--buffer-out", o->buffer_out, "Write the buffer after the call to FILE")->type_name("FILE");
-  sub->add_flag("--unsafe", o->unsafe, "Allow calls that change guest or SVSM state (PVALIDATE, REMAP_CA, ...)");
+  sub->add_flag("--unsafe", o->unsafe, "Allow calls that are not read-only (PVALIDATE, REMAP_CA, attestation, ...)");
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_call(*o, g, out); });
 }
 

@@ -28,7 +28,7 @@ CLI::Validator number_validator(uint64_t max) {
         text = std::to_string(*v);
         return {};
       },
-      "N");
+      "");
 }
 
 void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what) {
