@@ -4,7 +4,7 @@
 # runs only when something is missing. Run as root.
 set -eu
 
-BACKPORTS_LIST=/etc/apt/sources.list.d/svsmctl-bookworm-backports.sources
+SOURCES_DIR=/etc/apt/sources.list.d
 
 # Build the C++ library, CLI and unit tests.
 PKGS_BUILD="build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev
@@ -15,10 +15,13 @@ PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cp
 	python3-pytest sparse prometheus prometheus-node-exporter"
 # Packages: deb, rpm and DKMS, linted and installed for real.
 PKGS_PACKAGING="debhelper dh-dkms dkms lintian rpm rpmlint"
-# Reliability: the sanitizer kernel and libFuzzer.
-PKGS_RELIABILITY="linux-source-6.1 bc flex bison libelf-dev dwarves clang libclang-rt-14-dev"
+# Reliability: the sanitizer kernel (built from source) and libFuzzer.
+PKGS_RELIABILITY="bc flex bison libelf-dev libssl-dev dwarves clang libclang-rt-14-dev"
 # Backports kernel (6.12): same package names from bookworm-backports.
 PKGS_BACKPORTS="linux-image-amd64 linux-headers-amd64"
+# Linux 7.3 sources, the only package taken from trixie-backports: the
+# sanitizer kernel the e2e tests boot, with the real SNP transport compiled.
+PKGS_TRIXIE_BACKPORTS="linux-source-7.3"
 
 die() { echo "setup: $*" >&2; exit 1; }
 
@@ -27,18 +30,22 @@ die() { echo "setup: $*" >&2; exit 1; }
 
 export DEBIAN_FRONTEND=noninteractive
 
-# Add bookworm-backports by copying the machine's own Debian entry, so no
-# mirror address is written here.
-add_backports() {
-	[ -e "$BACKPORTS_LIST" ] && return 0
-	src=/etc/apt/sources.list.d/debian.sources
-	[ -r "$src" ] || die "$src not found: cannot derive the bookworm-backports entry"
-	awk -v RS= -v ORS='\n\n' '/\nSuites:[^\n]*bookworm( |\n|$)/ && !done {
-		sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print; done = 1 }' \
-		"$src" >"$BACKPORTS_LIST.tmp"
-	grep -q '^Suites: bookworm-backports$' "$BACKPORTS_LIST.tmp" ||
-		die "no bookworm entry in $src to copy for backports"
-	mv "$BACKPORTS_LIST.tmp" "$BACKPORTS_LIST"
+# Add a suite (bookworm-backports, trixie-backports) by copying the
+# machine's own Debian entry and changing only its Suites: line, so no
+# mirror address is written here. Backports suites are NotAutomatic: apt
+# takes a package from them only when asked with -t.
+add_suite() {
+	suite=$1
+	list=$SOURCES_DIR/svsmctl-$suite.sources
+	[ -e "$list" ] && return 0
+	src=$SOURCES_DIR/debian.sources
+	[ -r "$src" ] || die "$src not found: cannot derive the $suite entry"
+	awk -v RS= -v ORS='\n\n' -v suite="$suite" '/\nSuites:[^\n]*bookworm( |\n|$)/ && !done {
+		sub(/Suites:[^\n]*/, "Suites: " suite); print; done = 1 }' \
+		"$src" >"$list.tmp"
+	grep -q "^Suites: $suite\$" "$list.tmp" ||
+		die "no bookworm entry in $src to copy for $suite"
+	mv "$list.tmp" "$list"
 	NEED_UPDATE=1
 }
 
@@ -56,10 +63,12 @@ have_backports_kernel() {
 }
 
 NEED_UPDATE=0
-add_backports
+add_suite bookworm-backports
+add_suite trixie-backports
 todo=$(missing $PKGS_BUILD $PKGS_VM $PKGS_PACKAGING $PKGS_RELIABILITY)
+todo_trixie=$(missing $PKGS_TRIXIE_BACKPORTS)
 have_backports_kernel || NEED_UPDATE=1
-[ -n "$todo" ] && NEED_UPDATE=1
+[ -n "$todo$todo_trixie" ] && NEED_UPDATE=1
 
 if [ "$NEED_UPDATE" -eq 1 ]; then
 	apt-get update -q
@@ -71,5 +80,10 @@ fi
 if ! have_backports_kernel; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends -t bookworm-backports $PKGS_BACKPORTS
+fi
+if [ -n "$todo_trixie" ]; then
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends -t trixie-backports \
+		-o APT::Get::Upgrade-By-Source-Package=false $todo_trixie
 fi
 echo "setup: all build and test dependencies are installed"

@@ -57,7 +57,7 @@ background=$!
 
 stage "end-to-end tests on the sanitizer kernel"
 if wait $debug_kernel; then
-	SVSMCTL_EXTRA_KERNELS=$(cat "$REPORTS/debug-kernel.entry") SVSMCTL_KERNELS=debug \
+	SVSMCTL_EXTRA_KERNELS=$(cat "$REPORTS/debug-kernel.entry") SVSMCTL_KERNELS=7.3 \
 		SVSMCTL_REQUIRE_VM=1 /usr/bin/python3 -m pytest tests/e2e -v -p no:cacheprovider \
 		--junitxml="$REPORTS/e2e-debug.xml" || status=1
 else

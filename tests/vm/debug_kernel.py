@@ -1,22 +1,24 @@
 #!/usr/bin/python3
 """Build the sanitizer kernel the e2e tests boot as a third kernel.
 
-A small kernel from Debian's linux-source-6.1 (tinyconfig plus the fragment
+Linux 7.3 from Debian's linux-source-7.3 (trixie-backports), a small config
+(tinyconfig plus the fragment
 tests/vm/debug-kernel.config: KASAN, kmemleak, lockdep, DEBUG_ATOMIC_SLEEP,
-UBSAN, ...), and svsm_diag.ko built against it.
+UBSAN, ..., and SEV guest support so that the real SEV-SNP transport and every
+feature probe compile), and svsm_diag.ko built against it, W=1 and sparse clean.
 
   debug_kernel.py build   build or reuse the kernel, always rebuild the module,
                           print the SVSMCTL_EXTRA_KERNELS entry for vm.py
   debug_kernel.py path    print that entry if a finished build is cached,
                           exit 1 otherwise (builds nothing)
 
-The one line on stdout is "debug:<release>:<bzImage>:<svsm_diag.ko>"; progress
+The one line on stdout is "7.3:<release>:<bzImage>:<svsm_diag.ko>"; progress
 goes to stderr, build output to build.log / kmod.log next to the kernel. The
 module is installed in install/ of the cache directory together with the
 kernel's modules.order, modules.builtin and modules.builtin.modinfo (for depmod).
 
 The kernel is cached in <build dir>/debug-kernel/<key>/ (SVSMCTL_DEBUG_KERNEL_DIR
-overrides the parent), where the key hashes the fragment, the linux-source-6.1
+overrides the parent), where the key hashes the fragment, the linux-source-7.3
 package version and the gcc version; a stamp file written last marks it
 finished. The build dir is SVSMCTL_BUILD_DIR (default: <repo>/build); the
 module's generated svsm_diag_version.h comes from its kmod/ subdirectory.
@@ -40,10 +42,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 FRAGMENT = HERE / "debug-kernel.config"
-SOURCE_PACKAGE = "linux-source-6.1"
+SOURCE_PACKAGE = "linux-source-7.3"
 SOURCE_TARBALL = Path(os.environ.get("SVSMCTL_LINUX_SOURCE",
                                      f"/usr/src/{SOURCE_PACKAGE}.tar.xz"))
-LABEL = "debug"
+LABEL = "7.3"
 MODULE_META = ("modules.order", "modules.builtin", "modules.builtin.modinfo")
 # Bump when the recipe below changes in a way that needs a new kernel.
 RECIPE = "1"
@@ -258,11 +260,18 @@ def build_module(keydir: Path, tree: Path) -> Path:
     # Same as kmod/CMakeLists.txt: a copy of the sources plus the version header.
     shutil.copytree(REPO / "kmod", kmod, ignore=shutil.ignore_patterns("CMakeLists.txt"))
     shutil.copy2(header, kmod / header.name)
-    run(["make", "-C", str(tree), f"M={kmod}", "W=1", "modules"], kmod, log,
-        "building svsm_diag.ko against the sanitizer kernel")
+    run(["make", "-C", str(tree), f"M={kmod}", "W=1", "C=2", "modules"], kmod, log,
+        "building svsm_diag.ko against the sanitizer kernel (W=1, sparse)")
     ko = kmod / "svsm_diag.ko"
     if not ko.is_file():
         raise BuildError(f"{ko} was not built", log)
+    # Like scripts/check-kmod.sh for the installed kernels: no warning from
+    # our sources, from gcc (W=1) or sparse.
+    warnings = [line for line in log.read_text(errors="replace").splitlines()
+                if line.startswith(str(kmod) + "/") and re.search(r"(warning|error):", line)]
+    if warnings:
+        raise BuildError("svsm_diag is not W=1 and sparse clean on this kernel:\n  "
+                         + "\n  ".join(warnings), log)
     # Kbuild instruments external modules too; make sure it did.
     data = ko.read_bytes()
     missing = [s for s in ("__asan_", "__ubsan_handle_") if s.encode() not in data]

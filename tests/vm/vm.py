@@ -52,6 +52,11 @@ class Kernel:
     label: str = ""
 
     @property
+    def sanitizer(self) -> bool:
+        """The KASAN/kmemleak/lockdep/UBSAN kernel tests/vm/debug_kernel.py builds."""
+        return self.release.endswith("-svsm-debug")
+
+    @property
     def name(self) -> str:
         """Short name for test ids: 6.1, 6.12, or the label of a custom kernel."""
         if self.label:
@@ -67,7 +72,7 @@ def build_dir() -> Path:
 def find_kernels(build: Path | None = None) -> list[Kernel]:
     """Every kernel in /boot with a svsm_diag.ko built for it, plus the
     custom ones in SVSMCTL_EXTRA_KERNELS ("label:release:bzImage:ko;..."),
-    keeping only those named in SVSMCTL_KERNELS ("6.1,debug") if set."""
+    keeping only those named in SVSMCTL_KERNELS ("6.1,7.3") if set."""
     build = build or build_dir()
     kernels = []
     for vmlinuz in sorted(Path("/boot").glob("vmlinuz-*")):
@@ -387,7 +392,7 @@ def boot(kernel: Kernel, workdir: Path | None = None, **kw) -> VM:
     build = build_dir()
     workdir = workdir or build / "vm" / kernel.name
     initramfs = build_initramfs(kernel, guest_binaries(build), workdir / "initramfs.cpio.gz")
-    if kernel.label == "debug":
+    if kernel.sanitizer:
         kw.setdefault("append", "kasan_multi_shot")  # every KASAN report, not only the first
     vm = VM(kernel, initramfs, workdir, accel=pick_accel(kernel, initramfs, build / "vm"), **kw)
     vm.start()
