@@ -272,6 +272,14 @@ def build_module(keydir: Path, tree: Path) -> Path:
     if warnings:
         raise BuildError("svsm_diag is not W=1 and sparse clean on this kernel:\n  "
                          + "\n  ".join(warnings), log)
+    # The real transport is compiled here; its exchange must hold no call.
+    check = subprocess.run([str(REPO / "tests/kmod/check_exchange.py"), str(ko), str(tree)],
+                           capture_output=True, text=True)
+    with open(log, "a") as f:
+        f.write(check.stdout + check.stderr)
+    if check.returncode != 0:
+        raise BuildError("the real transport's exchange is not one uninstrumented sequence:\n"
+                         + check.stdout + check.stderr, log)
     # Kbuild instruments external modules too; make sure it did.
     data = ko.read_bytes()
     missing = [s for s in ("__asan_", "__ubsan_handle_") if s.encode() not in data]
