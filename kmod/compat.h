@@ -17,18 +17,15 @@
 /* 6.16 renamed the 64-bit MSR accessors (rdmsrl -> rdmsrq and friends). */
 #ifdef SVSM_DIAG_HAVE_RDMSRQ
 #define svsm_diag_rdmsr_safe(msr, p)	rdmsrq_safe(msr, p)
-#define svsm_diag_native_rdmsr(msr)	native_rdmsrq(msr)
-#define svsm_diag_native_wrmsr(msr, v)	native_wrmsrq(msr, v)
 #else
 #define svsm_diag_rdmsr_safe(msr, p)	rdmsrl_safe(msr, p)
-#define svsm_diag_native_rdmsr(msr)	native_read_msr(msr)
-#define svsm_diag_native_wrmsr(msr, v)	native_wrmsrl(msr, v)
 #endif
 
 /*
- * The kernel's SVSM guest support (snp_vmpl, X86_FEATURE_SVSM, per-CPU
- * Calling Areas readable through MSR 0xc001f000) arrived in 6.11. Without
- * it the real transport is compiled out and "auto" reports why.
+ * The kernel's SVSM guest support (snp_vmpl, per-CPU Calling Areas readable
+ * through MSR 0xc001f000) arrived in 6.11. Without it the real transport is
+ * compiled out: such a kernel only boots at VMPL0, so there is no SVSM.
+ * The other SVSM_DIAG_HAVE_* probes are used in svsm_diag_kernel.c.
  */
 #if defined(SVSM_DIAG_HAVE_SNP_VMPL) && defined(CONFIG_AMD_MEM_ENCRYPT)
 #define SVSM_DIAG_SNP_TRANSPORT 1

@@ -18,6 +18,14 @@ struct svsm_diag_regs {
 	u64 rax, rcx, rdx, r8, r9;
 };
 
+/* The Calling Area page (spec table 2; the kernel's struct svsm_ca). */
+struct svsm_diag_ca {
+	u8 call_pending;
+	u8 mem_available;
+	u8 rsvd[6];
+	u8 buffer[SVSM_CA_BUFFER_SIZE];
+};
+
 /*
  * Everything that touches hardware, behind one small interface, so that the
  * protocol code around it (svsm_diag_call.c) is the same for the real
@@ -26,11 +34,17 @@ struct svsm_diag_regs {
  */
 struct svsm_diag_transport {
 	const char *name;
-	/* This CPU's GHCB MSR (0xc0010130). */
-	u64 (*ghcb_read)(void);
-	void (*ghcb_write)(u64 val);
-	/* VMGEXIT with the SVSM registers bound to RAX, RCX, RDX, R8, R9. */
-	void (*vmgexit)(struct svsm_diag_regs *regs);
+	/*
+	 * One exchange with the SVSM: save the GHCB MSR, write the VMPL0
+	 * request, set CALL_PENDING in @ca, VMGEXIT with @regs, atomically read
+	 * and clear CALL_PENDING, read the MSR's response into @resp, restore
+	 * the MSR. Returns the old CALL_PENDING (1: the SVSM never saw the
+	 * call). Nothing in between may write the GHCB MSR: the real one is a
+	 * noinstr function with no call, tracepoint or indirect branch inside.
+	 */
+	u8 (*exchange)(struct svsm_diag_ca *ca, struct svsm_diag_regs *regs, u64 *resp);
+	/* NMIs this CPU has taken so far (the kernel's count, or the emulator's). */
+	unsigned int (*nmis_taken)(void);
 	/* The Calling Area the kernel uses on this CPU: GPA and kernel address. */
 	int (*current_ca)(u64 *gpa, void **va);
 	/*
@@ -45,8 +59,11 @@ struct svsm_diag_transport {
 	 * NULL, and the test uses a page of its own.
 	 */
 	int (*test_ca)(u64 *gpa, void **va);
-	/* A CA remap could not be undone: record what is now true. */
-	void (*ca_lost)(u64 gpa);
+	/*
+	 * May REMAP_CA_TEST run on @cpu? Only where a CA lost anyway can be
+	 * recovered, i.e. on a CPU that can be offlined and onlined again.
+	 */
+	bool (*remap_test_allowed)(unsigned int cpu);
 };
 
 /* Per-CPU counters, written only on their own CPU with interrupts off. */
@@ -55,6 +72,7 @@ struct svsm_diag_cpu_stats {
 	u64 retries;
 	u64 errors;
 	u64 unserviced;
+	u64 interrupted;	/* exchanges an NMI or a #VC kept from the SVSM */
 	u32 last_result;
 	bool last_valid;
 };
@@ -66,6 +84,7 @@ struct svsm_diag_svsm_info {
 	u64 caa;
 	u32 max_version;
 	u32 vmpl;
+	bool secrets;		/* base..max_version were read */
 };
 
 /* Module parameters, read-only after load. */
@@ -73,7 +92,7 @@ extern unsigned int svsm_diag_max_retries;
 extern bool svsm_diag_allow_unsafe_calls;
 extern bool svsm_diag_allow_remap_test;
 
-/* svsm_diag_call.c */
+/* svsm_diag_call.c: the protocol engine and the per-CPU ioctl commands */
 struct svsm_diag_cpu_stats *svsm_diag_stats(unsigned int cpu);
 int svsm_diag_stats_init(void);
 void svsm_diag_stats_exit(void);
@@ -83,6 +102,9 @@ int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg);
 int svsm_diag_do_attest(struct svsm_diag_attest *arg);
 int svsm_diag_boot_remap(unsigned int cpu, u64 new_ca);
 bool svsm_diag_call_is_read_only(u32 protocol, u32 call_id, u64 rcx);
+bool svsm_diag_ca_is_lost(unsigned int cpu);
+int svsm_diag_ca_lost_init(void);
+void svsm_diag_ca_lost_exit(void);
 
 /* svsm_diag_snp.c: the real SEV-SNP transport */
 void svsm_diag_parse_secrets(const u8 *fields, struct svsm_diag_svsm_info *info);

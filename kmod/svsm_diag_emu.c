@@ -12,12 +12,15 @@
  * SVSM is using it.
  *
  * debugfs (<debugfs>/svsm_diag/):
- *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N" or
- *          "vmpl_refuse N", each optionally followed by "after M" (let M
- *          calls through first), or "none"; read the fault still pending
+ *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N",
+ *          "vmpl_refuse N", "nmi_before N" or "nmi_after N" (an NMI before
+ *          or after the VMGEXIT of an exchange), each optionally followed by
+ *          "after M" (let M calls through first), or "none"; read the fault
+ *          still pending
  *   state  read emulator counters, the PVALIDATE pool, and each CPU's
  *          registered and kernel CA
  */
+#include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
@@ -32,6 +35,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/apic.h>
+#include <asm/hardirq.h>
 
 #include "svsm_diag.h"
 #include "svsm_emu.h"
@@ -183,28 +187,43 @@ void svsm_diag_emu_unregister_buffer(void *va)
 
 /* ---- the transport ---- */
 
-static u64 emu_ghcb_read(void)
+/*
+ * The guest's half of an exchange, step by step as the real transport does
+ * it, with the emulated GHCB MSR and the two points where an injected NMI
+ * can strike (svsm_emu_nmi()).
+ */
+static u8 emu_exchange(struct svsm_diag_ca *ca, struct svsm_diag_regs *r, u64 *resp)
 {
-	return svsm_emu_ghcb_read(&emu, smp_processor_id());
-}
-
-static void emu_ghcb_write(u64 val)
-{
-	svsm_emu_ghcb_write(&emu, smp_processor_id(), val);
-}
-
-static void emu_vmgexit(struct svsm_diag_regs *r)
-{
+	unsigned int cpu = smp_processor_id();
 	struct svsm_emu_regs regs = {
 		.rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .r8 = r->r8, .r9 = r->r9,
 	};
+	u8 pending = 0;
+	u64 saved;
 
-	svsm_emu_vmgexit(&emu, smp_processor_id(), &regs);
+	saved = svsm_emu_ghcb_read(&emu, cpu);
+	svsm_emu_ghcb_write(&emu, cpu, GHCB_MSR_VMPL_REQ_LEVEL(0));
+	svsm_emu_nmi(&emu, cpu, SVSM_EMU_NMI_BEFORE_VMGEXIT);
+	WRITE_ONCE(ca->call_pending, 1);
+	svsm_emu_vmgexit(&emu, cpu, &regs);
+	svsm_emu_nmi(&emu, cpu, SVSM_EMU_NMI_AFTER_VMGEXIT);
+	pending = xchg(&ca->call_pending, pending);
+	*resp = svsm_emu_ghcb_read(&emu, cpu);
+	svsm_emu_ghcb_write(&emu, cpu, saved);
+
 	r->rax = regs.rax;
 	r->rcx = regs.rcx;
 	r->rdx = regs.rdx;
 	r->r8 = regs.r8;
 	r->r9 = regs.r9;
+	return pending;
+}
+
+/* The kernel's NMI count of this CPU, plus the NMIs the emulator injected. */
+static unsigned int emu_nmi_count(void)
+{
+	return this_cpu_read(irq_stat.__nmi_count) +
+	       svsm_emu_nmi_count(&emu, smp_processor_id());
 }
 
 static int emu_current_ca(u64 *gpa, void **va)
@@ -235,22 +254,6 @@ static int emu_ca_check(u64 gpa, void **va)
 	return ret;
 }
 
-/* The "kernel" here is this module: it can follow the SVSM to the new CA. */
-static void emu_ca_lost(u64 gpa)
-{
-	struct emu_cpu *c = &emu_kcpu[smp_processor_id()];
-	unsigned long flags;
-	void *va;
-
-	spin_lock_irqsave(&emu_lock, flags);
-	va = emu_host_map(NULL, gpa, PAGE_SIZE);
-	if (va) {
-		c->ca_va = va;
-		c->ca_gpa = gpa;
-	}
-	spin_unlock_irqrestore(&emu_lock, flags);
-}
-
 static int emu_test_ca(u64 *gpa, void **va)
 {
 	struct emu_cpu *c = &emu_kcpu[smp_processor_id()];
@@ -260,14 +263,13 @@ static int emu_test_ca(u64 *gpa, void **va)
 	return 0;
 }
 
+/* No remap_test_allowed: REMAP_CA_TEST may run on every emulated CPU. */
 const struct svsm_diag_transport svsm_diag_emu_transport = {
 	.name = "emulated",
-	.ghcb_read = emu_ghcb_read,
-	.ghcb_write = emu_ghcb_write,
-	.vmgexit = emu_vmgexit,
+	.exchange = emu_exchange,
+	.nmis_taken = emu_nmi_count,
 	.current_ca = emu_current_ca,
 	.ca_check = emu_ca_check,
-	.ca_lost = emu_ca_lost,
 	.test_ca = emu_test_ca,
 };
 
@@ -332,6 +334,8 @@ static const char *const emu_fault_names[SVSM_EMU_NR_FAULTS] = {
 	[SVSM_EMU_FAULT_RESULT] = "result",
 	[SVSM_EMU_FAULT_UNSERVICED] = "unserviced",
 	[SVSM_EMU_FAULT_VMPL_REFUSE] = "vmpl_refuse",
+	[SVSM_EMU_FAULT_NMI_BEFORE] = "nmi_before",
+	[SVSM_EMU_FAULT_NMI_AFTER] = "nmi_after",
 };
 
 /* "KIND COUNT [after SKIP]", "result CODE COUNT [after SKIP]" or "none". */
@@ -438,10 +442,10 @@ static int emu_state_show(struct seq_file *m, void *v)
 	seq_printf(m, "faults %llu\nremaps %llu\n", st.faults, st.remaps);
 	seq_printf(m, "pool_gpa %#llx\npool_pages %u\n", (u64)__pa(emu_pool), EMU_POOL_PAGES);
 	for_each_possible_cpu(cpu) {
-		seq_printf(m, "cpu %u registered_ca %#llx kernel_ca %#llx calls %llu spurious %llu\n",
+		seq_printf(m, "cpu %u registered_ca %#llx kernel_ca %#llx calls %llu spurious %llu nmis %u\n",
 			   cpu, svsm_emu_registered_caa(&emu, cpu),
 			   READ_ONCE(emu_kcpu[cpu].ca_gpa), READ_ONCE(emu_cpus[cpu].calls),
-			   READ_ONCE(emu_cpus[cpu].spurious));
+			   READ_ONCE(emu_cpus[cpu].spurious), svsm_emu_nmi_count(&emu, cpu));
 	}
 	return 0;
 }
@@ -588,6 +592,7 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 	}
 	svsm_emu_fill_secrets(&emu, secrets);
 	svsm_diag_parse_secrets(secrets + 0x140, info);
+	info->secrets = true;
 	kfree(secrets);
 
 	emu_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);

@@ -32,9 +32,16 @@ MODULE_PARM_DESC(backend,
 		 "auto: the SEV-SNP transport when this guest runs under an SVSM, else load without one; "
 		 "snp: the SEV-SNP transport or fail to load; emulated: the emulated SVSM (testing)");
 
+/*
+ * Each retry is one more exchange on the target CPU; the cap bounds how long
+ * one command keeps that CPU busy (interrupts are on between exchanges, but
+ * a CA remap keeps them off from the move to the proof of the move back).
+ */
+#define SVSM_DIAG_MAX_RETRIES_LIMIT	10000
 unsigned int svsm_diag_max_retries = 1000;
 module_param_named(max_retries, svsm_diag_max_retries, uint, 0444);
-MODULE_PARM_DESC(max_retries, "BUSY/INCOMPLETE answers retried per call before -EBUSY (default 1000)");
+MODULE_PARM_DESC(max_retries,
+		 "BUSY/INCOMPLETE answers retried per call before -EBUSY (default 1000, at most 10000)");
 
 bool svsm_diag_allow_unsafe_calls;
 module_param_named(allow_unsafe_calls, svsm_diag_allow_unsafe_calls, bool, 0444);
@@ -128,7 +135,7 @@ static long svsm_diag_get_info(void __user *uarg)
 		arg.valid |= SVSM_DIAG_INFO_VMPL;
 		arg.vmpl = svsm_info.vmpl;
 	}
-	if (svsm_backend != SVSM_DIAG_BACKEND_NONE) {
+	if (svsm_backend != SVSM_DIAG_BACKEND_NONE && svsm_info.secrets) {
 		arg.valid |= SVSM_DIAG_INFO_SVSM;
 		arg.svsm_size = svsm_info.size;
 		arg.svsm_max_version = svsm_info.max_version;
@@ -173,6 +180,8 @@ static long svsm_diag_get_cpu(void __user *uarg)
 
 	if (cpu_online(arg.cpu))
 		arg.state |= SVSM_DIAG_CPU_ONLINE;
+	if (svsm_diag_ca_is_lost(arg.cpu))
+		arg.state |= SVSM_DIAG_CPU_CA_LOST;
 	arg.apic_id = per_cpu(x86_cpu_to_apicid, arg.cpu);
 
 	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED) {
@@ -426,7 +435,7 @@ static const char *const svsm_diag_reasons[] = {
 	[SVSM_DIAG_REASON_NONE] = "",
 	[SVSM_DIAG_REASON_NOT_SNP] = "SEV-SNP is not active",
 	[SVSM_DIAG_REASON_VMPL0] = "the guest runs at VMPL0, so there is no SVSM",
-	[SVSM_DIAG_REASON_KERNEL] = "this kernel has no SVSM guest support (6.11+)",
+	[SVSM_DIAG_REASON_KERNEL] = "this kernel has no SVSM guest support (6.11+)",	/* unused */
 	[SVSM_DIAG_REASON_NO_CA] = "no usable SVSM Calling Area",
 };
 
@@ -465,14 +474,22 @@ static int __init svsm_diag_init(void)
 {
 	int ret;
 
+	if (svsm_diag_max_retries > SVSM_DIAG_MAX_RETRIES_LIMIT) {
+		pr_err("max_retries=%u: at most %u\n", svsm_diag_max_retries,
+		       SVSM_DIAG_MAX_RETRIES_LIMIT);
+		return -EINVAL;
+	}
 	svsm_sev_status_valid = !svsm_diag_rdmsr_safe(SEV_STATUS_MSR, &svsm_sev_status);
 
 	ret = svsm_diag_stats_init();
 	if (ret)
 		return ret;
-	ret = svsm_diag_select_backend();
+	ret = svsm_diag_ca_lost_init();
 	if (ret)
 		goto err_stats;
+	ret = svsm_diag_select_backend();
+	if (ret)
+		goto err_lost;
 	ret = misc_register(&svsm_diag_misc);
 	if (ret)
 		goto err_backend;
@@ -488,6 +505,8 @@ static int __init svsm_diag_init(void)
 err_backend:
 	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED)
 		svsm_diag_emu_exit();
+err_lost:
+	svsm_diag_ca_lost_exit();
 err_stats:
 	svsm_diag_stats_exit();
 	return ret;
@@ -498,6 +517,7 @@ static void __exit svsm_diag_exit(void)
 	misc_deregister(&svsm_diag_misc);
 	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED)
 		svsm_diag_emu_exit();
+	svsm_diag_ca_lost_exit();
 	svsm_diag_stats_exit();
 }
 

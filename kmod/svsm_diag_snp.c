@@ -2,16 +2,20 @@
 /*
  * svsm_diag: the real SEV-SNP transport.
  *
- * Only the primitives that touch hardware live here: the GHCB MSR, the
- * VMGEXIT and the Calling Area MSR. They are used only after the probe has
- * found an SEV-SNP guest running under an SVSM: VMGEXIT faults anywhere else.
+ * Only the primitives that touch hardware live here: the exchange with the
+ * SVSM (GHCB MSR, CALL_PENDING, VMGEXIT) and the Calling Area MSR. They are
+ * used only after the probe has found an SEV-SNP guest running under an
+ * SVSM: VMGEXIT faults anywhere else. docs/transport.md sets the exchange
+ * beside the kernel's own.
  */
 #include <linux/cc_platform.h>
+#include <linux/compiler.h>
+#include <linux/cpu.h>
 #include <linux/errno.h>
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <asm/hardirq.h>
 
 #include "svsm_diag.h"
 
@@ -34,14 +38,23 @@ void svsm_diag_parse_secrets(const u8 *f, struct svsm_diag_svsm_info *info)
 
 #if SVSM_DIAG_SNP_TRANSPORT
 
-static u64 snp_ghcb_read(void)
+/*
+ * The GHCB MSR is never intercepted (it is how a guest talks to the
+ * hypervisor), so plain rdmsr/wrmsr: no exception table, no tracepoint,
+ * nothing that could be instrumented between the request and the VMGEXIT.
+ */
+static __always_inline u64 snp_ghcb_msr_read(void)
 {
-	return svsm_diag_native_rdmsr(GHCB_MSR);
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (GHCB_MSR) : "memory");
+	return (u64)hi << 32 | lo;
 }
 
-static void snp_ghcb_write(u64 val)
+static __always_inline void snp_ghcb_msr_write(u64 val)
 {
-	svsm_diag_native_wrmsr(GHCB_MSR, val);
+	asm volatile("wrmsr" : : "c" (GHCB_MSR), "a" ((u32)val), "d" ((u32)(val >> 32))
+		     : "memory");
 }
 
 /*
@@ -49,7 +62,7 @@ static void snp_ghcb_write(u64 val)
  * calling convention names, exactly as the kernel's svsm_issue_call() does;
  * the "memory" clobber orders the CALL_PENDING store and the SVSM's writes.
  */
-static void snp_vmgexit(struct svsm_diag_regs *r)
+static __always_inline void snp_vmgexit(struct svsm_diag_regs *r)
 {
 	register unsigned long rax asm("rax") = r->rax;
 	register unsigned long rcx asm("rcx") = r->rcx;
@@ -68,6 +81,38 @@ static void snp_vmgexit(struct svsm_diag_regs *r)
 	r->r9 = r9;
 }
 
+/*
+ * The kernel's svsm_perform_msr_protocol() and svsm_issue_call() as one
+ * uninstrumented sequence (a module cannot use the per-CPU GHCB: the
+ * kernel's __sev_get_ghcb() is not exported). The window from the MSR
+ * write to the restore holds no call, no tracepoint and no indirect
+ * branch, so no #VC can be raised in it by our own code; an NMI still can
+ * (its handler writes the GHCB page's address into the MSR), which is why
+ * the caller checks CALL_PENDING first and counts NMIs around it.
+ * tests/kmod/check_exchange.py proves the window in the built module.
+ */
+static noinstr u8 snp_exchange(struct svsm_diag_ca *ca, struct svsm_diag_regs *regs, u64 *resp)
+{
+	u8 pending = 0;
+	u64 saved;
+
+	/* Save and restore the MSR: OVMF runtime services rely on its value. */
+	saved = snp_ghcb_msr_read();
+	snp_ghcb_msr_write(GHCB_MSR_VMPL_REQ_LEVEL(0));
+	WRITE_ONCE(ca->call_pending, 1);
+	snp_vmgexit(regs);
+	/* Atomically read and clear: the host may enter the SVSM at any time. */
+	asm volatile("xchgb %0, %1" : "+q" (pending), "+m" (ca->call_pending) : : "memory");
+	*resp = snp_ghcb_msr_read();
+	snp_ghcb_msr_write(saved);
+	return pending;
+}
+
+static unsigned int snp_nmi_count(void)
+{
+	return this_cpu_read(irq_stat.__nmi_count);
+}
+
 /* A CA page is ordinary private RAM: reach it through the direct map. */
 static void *snp_ca_va(u64 gpa)
 {
@@ -78,8 +123,8 @@ static void *snp_ca_va(u64 gpa)
 
 /*
  * CALL may not move a CPU's CA on real hardware, even with allow_unsafe_calls:
- * the SVSM zeroes the first bytes of the target before it checks it, so any
- * page of RAM, another CPU's CA included, could be damaged. REMAP_CA_TEST
+ * the SVSM would then listen on a page the kernel does not know, and the
+ * page could be any RAM, another CPU's CA included. REMAP_CA_TEST
  * (allow_remap_test) exercises REMAP_CA with a page of the module's own.
  */
 static int snp_ca_check(u64 gpa, void **va)
@@ -107,42 +152,25 @@ static int snp_current_ca(u64 *gpa, void **va)
 	return 0;
 }
 
-static void snp_ca_lost(u64 gpa)
+/*
+ * A CA lost anyway (the SVSM listening on the test page) is recovered only
+ * when the kernel brings the CPU up again: CREATE_VCPU then registers the
+ * kernel's CA. So the test runs only where that is possible.
+ */
+static bool snp_remap_test_allowed(unsigned int cpu)
 {
-	/* Nothing can tell the kernel; svsm_diag_restore_ca() has logged it. */
+	return cpu_is_hotpluggable(cpu);
 }
 
 const struct svsm_diag_transport svsm_diag_snp_transport = {
 	.name = "snp",
-	.ghcb_read = snp_ghcb_read,
-	.ghcb_write = snp_ghcb_write,
-	.vmgexit = snp_vmgexit,
+	.exchange = snp_exchange,
+	.nmis_taken = snp_nmi_count,
 	.current_ca = snp_current_ca,
 	.ca_check = snp_ca_check,
-	.ca_lost = snp_ca_lost,
 	.test_ca = NULL,	/* a fresh private page per test */
+	.remap_test_allowed = snp_remap_test_allowed,
 };
-
-/* The SVSM fields of the secrets page; never the VMPCKs next to them. */
-static int snp_read_secrets(struct svsm_diag_svsm_info *info)
-{
-	u8 fields[SECRETS_SVSM_FIELDS_SIZE];
-	void __iomem *page;
-	u64 gpa;
-	int ret;
-
-	ret = svsm_diag_kernel_secrets_gpa(&gpa);
-	if (ret)
-		return ret;
-	/* Mapped the way the sev-guest driver maps it. */
-	page = ioremap_encrypted(gpa, PAGE_SIZE);
-	if (!page)
-		return -ENOMEM;
-	memcpy_fromio(fields, page + SECRETS_SVSM_FIELDS, sizeof(fields));
-	iounmap(page);
-	svsm_diag_parse_secrets(fields, info);
-	return 0;
-}
 
 struct snp_cpu_ca_ctx {
 	u64 gpa;
@@ -170,30 +198,35 @@ int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa)
 }
 
 /*
- * SEV-SNP active, at a VMPL above 0 (so an SVSM is present: the kernel
- * terminates otherwise), and this CPU's CA readable. Only then may VMGEXIT
- * be executed.
+ * SEV-SNP active, at a VMPL above 0 (so an SVSM is present: since 6.11 the
+ * kernel terminates at boot otherwise), and this CPU's CA readable. Only
+ * then may VMGEXIT be executed. The secrets page's SVSM fields are read
+ * where the kernel offers a way (compat.h); without them snp_vmpl alone
+ * establishes the SVSM and its VMPL.
  */
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 {
+	u8 fields[SECRETS_SVSM_FIELDS_SIZE];
 	unsigned int vmpl;
 	u64 gpa;
-	int ret;
 
 	if (!cc_platform_has(CC_ATTR_GUEST_SEV_SNP)) {
 		*reason = SVSM_DIAG_REASON_NOT_SNP;
 		return -ENODEV;
 	}
 	vmpl = svsm_diag_kernel_vmpl();
+	info->vmpl = vmpl;
 	if (!vmpl) {
-		info->vmpl = 0;
 		*reason = SVSM_DIAG_REASON_VMPL0;
 		return -ENODEV;
 	}
-	ret = snp_read_secrets(info);
+	if (!svsm_diag_kernel_read_secrets(fields, SECRETS_SVSM_FIELDS, sizeof(fields))) {
+		svsm_diag_parse_secrets(fields, info);
+		info->secrets = true;
+	}
 	/* The kernel's own view of its VMPL wins over the page's copy. */
 	info->vmpl = vmpl;
-	if (ret || !info->size || svsm_diag_rdmsr_safe(SVSM_CAA_MSR, &gpa) || !snp_ca_va(gpa)) {
+	if (svsm_diag_rdmsr_safe(SVSM_CAA_MSR, &gpa) || !snp_ca_va(gpa)) {
 		*reason = SVSM_DIAG_REASON_NO_CA;
 		return -ENODEV;
 	}
@@ -203,11 +236,19 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 
 #else /* !SVSM_DIAG_SNP_TRANSPORT */
 
-/* No SVSM guest support in this kernel: say which of the reasons applies. */
+/*
+ * No SVSM guest support in this kernel (before 6.11). Such a kernel's
+ * decompressor terminates the guest unless RMPADJUST proves VMPL0, so a
+ * running SEV-SNP guest is at VMPL0: there is no SVSM to talk to.
+ */
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 {
-	*reason = cc_platform_has(CC_ATTR_GUEST_SEV_SNP) ? SVSM_DIAG_REASON_KERNEL :
-							   SVSM_DIAG_REASON_NOT_SNP;
+	if (!cc_platform_has(CC_ATTR_GUEST_SEV_SNP)) {
+		*reason = SVSM_DIAG_REASON_NOT_SNP;
+		return -ENODEV;
+	}
+	info->vmpl = 0;
+	*reason = SVSM_DIAG_REASON_VMPL0;
 	return -ENODEV;
 }
 

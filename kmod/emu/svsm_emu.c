@@ -1013,6 +1013,31 @@ out:
 	emu->ops->unlock(emu->host, flags);
 }
 
+bool svsm_emu_nmi(struct svsm_emu *emu, unsigned int cpu, enum svsm_emu_nmi_point point)
+{
+	enum svsm_emu_fault fault = point == SVSM_EMU_NMI_BEFORE_VMGEXIT ?
+				    SVSM_EMU_FAULT_NMI_BEFORE : SVSM_EMU_FAULT_NMI_AFTER;
+	unsigned long flags = emu->ops->lock(emu->host);
+	bool due = cpu < emu->nr_cpus && fault_due(emu, fault);
+
+	if (due) {
+		emu->cpu[cpu].ghcb_msr = SVSM_EMU_GHCB_GPA(cpu);
+		emu->cpu[cpu].nmis++;
+		fault_delivered(emu);
+	}
+	emu->ops->unlock(emu->host, flags);
+	return due;
+}
+
+u32 svsm_emu_nmi_count(struct svsm_emu *emu, unsigned int cpu)
+{
+	unsigned long flags = emu->ops->lock(emu->host);
+	u32 n = cpu < emu->nr_cpus ? emu->cpu[cpu].nmis : 0;
+
+	emu->ops->unlock(emu->host, flags);
+	return n;
+}
+
 /* ---- Set-up and inspection. */
 
 static bool config_valid(const struct svsm_emu_config *cfg)

@@ -94,6 +94,7 @@ struct svsm_emu_cpu {
 	u64 ghcb_msr;			/* emulated GHCB MSR */
 	u64 calls;			/* calls serviced on this CPU */
 	u64 spurious;			/* VMPL0 entries with CALL_PENDING clear */
+	u32 nmis;			/* emulated NMIs taken on this CPU */
 };
 
 struct svsm_emu_vmsa {
@@ -109,6 +110,15 @@ enum svsm_emu_fault {
 	SVSM_EMU_FAULT_RESULT,		/* service the call, answer fault_code, do nothing */
 	SVSM_EMU_FAULT_UNSERVICED,	/* hypervisor says OK but never runs the SVSM */
 	SVSM_EMU_FAULT_VMPL_REFUSE,	/* hypervisor refuses: VMPL response value 1 */
+	/*
+	 * An NMI on the guest CPU during an exchange. Its handler does what
+	 * Linux's sev_es_nmi_complete() does: the GHCB MSR then holds the GHCB
+	 * page's address. Before the VMGEXIT, the hypervisor sees no VMPL0
+	 * request (nothing runs, CALL_PENDING stays set); after it, the call
+	 * has run and its response in the MSR is gone.
+	 */
+	SVSM_EMU_FAULT_NMI_BEFORE,
+	SVSM_EMU_FAULT_NMI_AFTER,
 	SVSM_EMU_NR_FAULTS,
 };
 
@@ -158,6 +168,24 @@ void svsm_emu_register_cpu(struct svsm_emu *emu, unsigned int cpu, u32 apic_id, 
 void svsm_emu_ghcb_write(struct svsm_emu *emu, unsigned int cpu, u64 val);
 u64 svsm_emu_ghcb_read(struct svsm_emu *emu, unsigned int cpu);
 
+/* GPA of @cpu's emulated GHCB page: what an NMI leaves in the GHCB MSR. */
+#define SVSM_EMU_GHCB_GPA(cpu)		(0xfee00000ULL - ((u64)(cpu) + 1) * SVSM_EMU_PAGE_SIZE)
+
+/* Where in an exchange an NMI can strike. */
+enum svsm_emu_nmi_point {
+	SVSM_EMU_NMI_BEFORE_VMGEXIT,	/* between the MSR write and the VMGEXIT */
+	SVSM_EMU_NMI_AFTER_VMGEXIT,	/* between the VMGEXIT and the MSR read */
+};
+
+/*
+ * The guest side of an exchange on @cpu reaches @point: deliver an injected
+ * NMI fault due there (the GHCB MSR then holds SVSM_EMU_GHCB_GPA(cpu), and
+ * the CPU's NMI count grows). Each exchange passes both points once, so
+ * "after M" counts exchanges. Returns true if an NMI was delivered.
+ */
+bool svsm_emu_nmi(struct svsm_emu *emu, unsigned int cpu, enum svsm_emu_nmi_point point);
+u32 svsm_emu_nmi_count(struct svsm_emu *emu, unsigned int cpu);
+
 /*
  * VMGEXIT on @cpu. If the GHCB MSR holds a VMPL0 request, answer it
  * (GHCB_MSR_VMPL_RESP) and, unless a fault says otherwise, run the SVSM:
@@ -170,8 +198,9 @@ void svsm_emu_vmgexit(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_re
 /*
  * Deliver @fault to @count calls, after letting @skip calls through first
  * (count 0 or fault NONE clears). Only calls a fault of that kind could hit
- * are counted: VMPL0 requests for VMPL_REFUSE and UNSERVICED, calls with
- * CALL_PENDING set for the others.
+ * are counted: VMPL0 requests for VMPL_REFUSE and UNSERVICED, exchanges
+ * (svsm_emu_nmi()) for the NMI faults, calls with CALL_PENDING set for the
+ * others.
  */
 void svsm_emu_inject(struct svsm_emu *emu, enum svsm_emu_fault fault, u32 count, u32 code,
 		     u32 skip);

@@ -206,20 +206,34 @@ def test_remap_test_recovers_when_remap_back_fails(emu):
     no_spurious_entries(emu)
 
 
-def test_remap_test_unrecoverable_follows_the_svsm(emu):
+def test_remap_test_unrecoverable_loses_the_ca_until_the_cpu_is_onlined(emu):
     # The hypervisor never runs the SVSM again after the first remap: the
-    # module cannot restore the CA, so (emulated only) it follows the SVSM
-    # to the test CA rather than keep calling through a CA nobody reads.
-    emu.inject("unserviced 20 after 2")
+    # module cannot move it back. The SVSM keeps listening on the test page,
+    # which the kernel does not know: the module says so everywhere, keeps
+    # the page, refuses to unload, and onlining the CPU (CREATE_VCPU with the
+    # kernel's CA) recovers it.
+    emu.inject("unserviced 40 after 2")
     r = emu.ioctl("remap", cpu=3)
     expect(r, "ECOMM")
     assert not r["outcome"] & U.SVSM_DIAG_REMAP_RESTORED
     emu.inject("none")
-    assert emu.ioctl("cpu", cpu=3)["ca_gpa"] == r["test_ca"]
+    cpu = emu.ioctl("cpu", cpu=3)
+    assert cpu["state"] & U.SVSM_DIAG_CPU_CA_LOST
+    assert cpu["ca_gpa"] == r["orig_ca"]                # the kernel's view did not move
+    state = emu.emu_state()["cpus"][3]
+    assert state["registered_ca"] == r["test_ca"] != state["kernel_ca"]
+    assert "offline and online CPU 3 to recover" in emu.ok("dmesg")
+    # The SVSM ignores the kernel's CA: calls there are not serviced.
+    expect(emu.ioctl("call", cpu=3, **QUERY_CORE), "ECOMM")
+    expect(emu.ioctl("remap", cpu=3), "EHOSTDOWN")           # no second remap on a lost CPU
+    assert emu.run("rmmod svsm_diag").rc != 0, "unloaded with a CA lost"
+    emu.ok("echo 0 > /sys/devices/system/cpu/cpu3/online && "
+           "echo 1 > /sys/devices/system/cpu/cpu3/online")
+    assert not emu.ioctl("cpu", cpu=3)["state"] & U.SVSM_DIAG_CPU_CA_LOST
     expect(emu.ioctl("call", cpu=3, **QUERY_CORE), "", U.SVSM_SUCCESS)
     state = emu.emu_state()["cpus"][3]
-    assert state["registered_ca"] == state["kernel_ca"] == r["test_ca"]
-    assert "could not restore" in emu.ok("dmesg")
+    assert state["registered_ca"] == state["kernel_ca"]
+    emu.ok("rmmod svsm_diag")
 
 
 # ---- ATTEST ----

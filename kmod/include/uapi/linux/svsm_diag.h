@@ -25,13 +25,23 @@
  *                  max_retries retries (module parameter)
  *      -ECOMM      the call was not serviced: CALL_PENDING was still set
  *      -EREMOTEIO  the hypervisor refused the request to run VMPL0
+ *      -EAGAIN     every exchange was interrupted before the SVSM saw it
+ *                  (an NMI rewrote the GHCB MSR; SVSM_DIAG_STATUS_INTERRUPTED);
+ *                  nothing ran, the command may be repeated
  *      -ENXIO      the CPU id is out of range or the CPU is offline
  *      -EPERM      the caller lacks CAP_SYS_ADMIN, or the call changes guest
- *                  or SVSM state and the module does not allow it
+ *                  or SVSM state and the module does not allow it, or
+ *                  REMAP_CA_TEST on a CPU that cannot be offlined (SNP)
+ *      -EHOSTDOWN  a CA remap on a CPU whose Calling Area is lost
+ *                  (SVSM_DIAG_CPU_CA_LOST): offline and online it first
  *      -ENODEV     no SVSM is available (see struct svsm_diag_info.reason)
  *      -EFAULT, -ENOMEM, -EINVAL, -E2BIG, -ENOTTY (unknown command)
- *    For -EIO, -EBUSY, -ECOMM and -EREMOTEIO the argument struct is still
- *    copied back, so the result code and status can be read.
+ *    For -EIO, -EBUSY, -ECOMM, -EREMOTEIO and -EAGAIN the argument struct
+ *    is still copied back, so the result code and status can be read.
+ *
+ * CALL_PENDING is authoritative, as in the kernel: cleared, the SVSM ran the
+ * call and its outputs are returned even if the hypervisor's response in the
+ * GHCB MSR was overwritten afterwards (SVSM_DIAG_STATUS_RESPONSE_LOST).
  */
 #ifndef _UAPI_LINUX_SVSM_DIAG_H
 #define _UAPI_LINUX_SVSM_DIAG_H
@@ -131,6 +141,9 @@ struct svsm_diag_info {
 #define SVSM_DIAG_CPU_INITIAL_CA_VALID	(1U << 2)	/* initial_ca_gpa holds data */
 #define SVSM_DIAG_CPU_LAST_VALID	(1U << 3)	/* last_result holds data */
 #define SVSM_DIAG_CPU_ADDRS_HIDDEN	(1U << 4)	/* GPAs zeroed: no CAP_SYS_ADMIN */
+#define SVSM_DIAG_CPU_CA_LOST		(1U << 5)	/* the SVSM listens on a CA the
+							 * kernel does not know: offline
+							 * and online the CPU to recover */
 
 /**
  * struct svsm_diag_cpu - one CPU's Calling Area and call counters
@@ -184,6 +197,15 @@ struct svsm_diag_cpu {
 #define SVSM_DIAG_STATUS_VMPL_REFUSED	(1U << 2)	/* bad VMPL response */
 #define SVSM_DIAG_STATUS_RETRIES_OUT	(1U << 3)	/* max_retries reached */
 #define SVSM_DIAG_STATUS_CA_RESTORED	(1U << 4)	/* a REMAP_CA was undone */
+#define SVSM_DIAG_STATUS_INTERRUPTED	(1U << 5)	/* an exchange never reached the
+							 * SVSM (GHCB MSR rewritten, e.g.
+							 * by an NMI) and was retried */
+#define SVSM_DIAG_STATUS_RESPONSE_LOST	(1U << 6)	/* serviced, but the GHCB MSR
+							 * response was overwritten */
+#define SVSM_DIAG_STATUS_NMI		(1U << 7)	/* the CPU took an NMI during
+							 * an exchange */
+#define SVSM_DIAG_STATUS_VIA_KERNEL	(1U << 8)	/* issued by the kernel's own
+							 * SVSM path (attestation, vTPM) */
 
 /**
  * struct svsm_diag_call - one SVSM call on one CPU
@@ -211,11 +233,15 @@ struct svsm_diag_cpu {
  * @status:	out: SVSM_DIAG_STATUS_* bits
  * @retries:	out: BUSY/INCOMPLETE answers that were retried
  *
- * The call runs on @cpu with interrupts disabled, on that CPU's current
- * Calling Area. A core REMAP_CA call is undone in the same interrupts-off
- * section (SVSM_DIAG_STATUS_CA_RESTORED), so the kernel never runs on a CA
- * it does not know. On the SNP backend, calls that change guest or SVSM
- * state need the allow_unsafe_calls module parameter (-EPERM otherwise).
+ * The call runs on @cpu, on that CPU's current Calling Area, each exchange
+ * with interrupts disabled (the caller sleeps; BUSY/INCOMPLETE retries are
+ * separate exchanges). A core REMAP_CA call is undone in the same
+ * interrupts-off section (SVSM_DIAG_STATUS_CA_RESTORED), so the kernel never
+ * runs on a CA it does not know. On the SNP backend, calls that change guest
+ * or SVSM state need the allow_unsafe_calls module parameter (-EPERM
+ * otherwise), and a vTPM command (protocol 2, call 1, buffer in RCX) goes
+ * through the kernel's snp_svsm_vtpm_send_command() where the kernel has it
+ * (6.16+; SVSM_DIAG_STATUS_VIA_KERNEL: its result code is then not known).
  * Needs CAP_SYS_ADMIN. Return value: see the top of this file.
  */
 struct svsm_diag_call {
@@ -280,10 +306,16 @@ struct svsm_diag_step {
  *
  * With interrupts disabled on @cpu: remap the CA to a module page, prove it
  * with QUERY_PROTOCOL, remap back and prove the original CA is in use again.
+ * Whenever the first remap was issued and the original CA does not answer,
+ * the SVSM is moved back from the test page (SVSM_DIAG_REMAP_RECOVERED).
  * Returns 0 when every step succeeded, -EIO when a step failed but the
- * original CA is proven in use, -ECOMM/-EREMOTEIO/-EBUSY from a failing
- * step otherwise. On the SNP backend it needs the allow_remap_test module
- * parameter (-EPERM otherwise). Needs CAP_SYS_ADMIN.
+ * original CA is proven in use, -ECOMM/-EREMOTEIO/-EBUSY/-EAGAIN from a
+ * failing step otherwise. If the original CA could not be proven in use the
+ * CPU's CA is lost (SVSM_DIAG_CPU_CA_LOST in GET_CPU): the test page is kept,
+ * the module cannot be unloaded, and offlining and onlining the CPU
+ * recovers it. On the SNP backend it needs the allow_remap_test module
+ * parameter (-EPERM otherwise) and runs only on CPUs that can be offlined
+ * (-EPERM). Needs CAP_SYS_ADMIN.
  */
 struct svsm_diag_remap_test {
 	__u32 size;
@@ -317,6 +349,7 @@ struct svsm_diag_buf {
 
 #define SVSM_DIAG_NONCE_SIZE		64
 #define SVSM_DIAG_ATTEST_BUF_MAX	(1U << 20)
+#define SVSM_DIAG_ATTEST_CERTS_MAX	16384	/* COCONUT's MAX_CERTIFICATE_SIZE */
 #define SVSM_DIAG_ANY_CPU		0xffffffffU
 
 /**
@@ -336,6 +369,11 @@ struct svsm_diag_buf {
  * @attempts:	out: calls made (the driver grows its buffers and retries
  *		when the SVSM answers INVALID_PARAMETER with larger sizes)
  * @rsvd:	in: must be 0
+ *
+ * On the SNP backend the kernel's snp_issue_svsm_attest_req() issues the
+ * calls where the kernel exports it (6.11+; SVSM_DIAG_STATUS_VIA_KERNEL).
+ * The certificate buffer never grows past SVSM_DIAG_ATTEST_CERTS_MAX, the
+ * largest COCONUT-SVSM accepts.
  *
  * Returns 0 and fills the buffers, -ENOSPC when a user buffer is too small
  * (the used fields then hold the sizes needed), or the errors at the top of
