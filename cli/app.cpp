@@ -43,6 +43,10 @@ std::string errno_hint(const svsm::Error& e) {
       return "the SVSM stayed busy: try again, or load svsm_diag with a larger max_retries";
     case ECOMM: return "try again; if it happens again, the hypervisor is not running the SVSM: look in its logs";
     case EREMOTEIO: return "the hypervisor refused to run the SVSM (VMPL0): look in its logs";
+    case EAGAIN: return "try again: NMIs (perf, watchdog, backtraces) kept interrupting the exchange";
+    case EHOSTDOWN:
+      return "offline and online that CPU to recover its Calling Area "
+             "(echo 0, then 1, > /sys/devices/system/cpu/cpuN/online)";
     case EPROTO:
       if (e.operation() == "ATTEST")
         return "the SVSM reported sizes larger than the buffers it was given; report this to its vendor";
@@ -65,6 +69,8 @@ int exit_code_for(const svsm::Error& e) {
     case EBUSY:
     case ECOMM:
     case EREMOTEIO:
+    case EAGAIN:
+    case EHOSTDOWN:
       return exit_svsm_error;
     default:
       return exit_failure;

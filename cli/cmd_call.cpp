@@ -131,7 +131,9 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
       j["retries"] = r.retries;
       j["status"] = {{"issued", r.status.issued}, {"serviced", r.status.serviced},
                      {"vmpl_refused", r.status.vmpl_refused}, {"retries_exhausted", r.status.retries_exhausted},
-                     {"ca_restored", r.status.ca_restored}};
+                     {"ca_restored", r.status.ca_restored}, {"interrupted", r.status.interrupted},
+                     {"response_lost", r.status.response_lost}, {"nmi", r.status.nmi},
+                     {"via_kernel", r.status.via_kernel}};
       if (!r.buffer.empty()) j["buffer"] = svsm::to_hex(r.buffer);
       arr.push_back(j);
       continue;
@@ -142,6 +144,11 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
     out.print("  rcx {}  rdx {}  r8 {}  r9 {}{}\n", hex(r.rcx), hex(r.rdx), hex(r.r8), hex(r.r9),
               r.retries ? fmt::format("  (retried {} times)", r.retries) : "");
     if (r.status.ca_restored) out.print("  the Calling Area was remapped back to the kernel's\n");
+    if (r.status.interrupted && !r.error)
+      out.print("  an NMI interrupted an exchange before the SVSM saw it; it was sent again\n");
+    if (r.status.response_lost)
+      out.print("  the hypervisor's response was overwritten (NMI); CALL_PENDING shows the SVSM ran the call\n");
+    if (r.status.via_kernel) out.print("  issued through the kernel's own SVSM path\n");
     if (r.error && r.status.serviced) {
       auto rc = svsm::explain_result(r.result, protocol, call);
       if (r.error == EBUSY) out.print("  {}\n", svsm::call_failure_text(r.error));

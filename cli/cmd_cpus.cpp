@@ -40,6 +40,7 @@ int run_cpus(const GlobalOptions& g, Output& out) {
       j["retries"] = c.retries;
       j["errors"] = c.errors;
       j["unserviced"] = c.unserviced;
+      j["ca_lost"] = c.ca_lost;
       j["last_result"] = c.last_result ? result_json(*c.last_result) : nullptr;
       a.push_back(j);
     }
@@ -55,7 +56,17 @@ int run_cpus(const GlobalOptions& g, Output& out) {
               addr(c.initial_ca, c.addresses_hidden), c.calls, c.retries, c.errors, c.unserviced,
               c.last_result ? result_text(*c.last_result) : "-");
   }
-  return exit_ok;
+  bool lost = false;
+  for (const auto& c : cpus) {
+    if (!c.ca_lost) continue;
+    lost = true;
+    out.print("{}\n", out.tone(fmt::format("CPU {}: Calling Area lost: the SVSM listens on a page the kernel does "
+                                          "not use. Recover it before the kernel calls the SVSM there: "
+                                          "echo 0 > /sys/devices/system/cpu/cpu{}/online; "
+                                          "echo 1 > /sys/devices/system/cpu/cpu{}/online",
+                                          c.cpu, c.cpu, c.cpu), Tone::bad));
+  }
+  return lost ? exit_svsm_error : exit_ok;
 }
 
 }  // namespace

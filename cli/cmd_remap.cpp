@@ -53,10 +53,14 @@ int run_remap(const RemapOptions& o, const GlobalOptions& g, Output& out) {
       std::string what = !s.status.issued ? "skipped"
                          : s.status.serviced ? result_text(s.result, 0, 0)
                          : s.status.vmpl_refused ? "VMPL switch refused"
+                         : s.status.interrupted ? "interrupted by NMIs, nothing ran"
                                                  : "not serviced";
       out.print("  {}. {:<26} {}\n", i + 1, svsm::remap_step_name(i), what);
     }
     if (r.recovered) out.print("  the remap back needed the recovery path\n");
+    if (!r.restored && r.steps.size() > 0 && r.steps.front().status.issued)
+      out.print("  {}\n", out.tone(fmt::format("the SVSM may still listen on the test page: offline and online "
+                                                "CPU {} to recover (see 'svsmctl cpus')", cpu), Tone::bad));
   }
   if (g.json) out.document(doc);
   return ok ? exit_ok : exit_svsm_error;

@@ -626,6 +626,11 @@ std::string_view call_failure_text(int err) noexcept {
     case EBUSY: return "the SVSM kept answering BUSY/INCOMPLETE past the retry bound (max_retries)";
     case ECOMM: return "not serviced: CALL_PENDING was still set, the SVSM never saw the call";
     case EREMOTEIO: return "the hypervisor refused to run VMPL0 (GHCB MSR VMPL response)";
+    case EAGAIN:
+      return "interrupted: every exchange lost its VMPL0 request to an NMI before the SVSM saw it; "
+             "nothing ran";
+    case EHOSTDOWN:
+      return "this CPU's Calling Area is lost: the SVSM listens on a page the kernel does not use";
     default: return "";
   }
 }

@@ -46,12 +46,16 @@ CallStatus decode_status(uint32_t s) {
       .vmpl_refused = (s & SVSM_DIAG_STATUS_VMPL_REFUSED) != 0,
       .retries_exhausted = (s & SVSM_DIAG_STATUS_RETRIES_OUT) != 0,
       .ca_restored = (s & SVSM_DIAG_STATUS_CA_RESTORED) != 0,
+      .interrupted = (s & SVSM_DIAG_STATUS_INTERRUPTED) != 0,
+      .response_lost = (s & SVSM_DIAG_STATUS_RESPONSE_LOST) != 0,
+      .nmi = (s & SVSM_DIAG_STATUS_NMI) != 0,
+      .via_kernel = (s & SVSM_DIAG_STATUS_VIA_KERNEL) != 0,
   };
 }
 
 // Errors the SVSM reported through the module: the struct came back filled.
 bool in_band(int err) {
-  return err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO;
+  return err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO || err == EAGAIN;
 }
 
 }  // namespace
@@ -150,6 +154,7 @@ CpuInfo Device::cpu(uint32_t cpu) const {
   c.addresses_hidden = arg.state & SVSM_DIAG_CPU_ADDRS_HIDDEN;
   if (arg.state & SVSM_DIAG_CPU_CA_VALID) c.ca = arg.ca_gpa;
   if (arg.state & SVSM_DIAG_CPU_INITIAL_CA_VALID) c.initial_ca = arg.initial_ca_gpa;
+  c.ca_lost = (arg.state & SVSM_DIAG_CPU_CA_LOST) != 0;
   if (arg.state & SVSM_DIAG_CPU_LAST_VALID) c.last_result = arg.last_result;
   c.calls = arg.calls;
   c.retries = arg.retries;

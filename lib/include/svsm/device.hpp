@@ -60,6 +60,9 @@ struct CpuInfo {
   uint64_t retries = 0;
   uint64_t errors = 0;
   uint64_t unserviced = 0;
+  // The SVSM listens on a CA the kernel does not use (a remap that could
+  // not be undone): offline and online the CPU to recover.
+  bool ca_lost = false;
 };
 
 enum class BufferPlacement { none, calling_area, pages };
@@ -82,12 +85,17 @@ struct CallStatus {
   bool vmpl_refused = false;
   bool retries_exhausted = false;
   bool ca_restored = false;
+  bool interrupted = false;    // an exchange never reached the SVSM (NMI) and was retried
+  bool response_lost = false;  // serviced, but the GHCB MSR response was overwritten
+  bool nmi = false;            // the CPU took an NMI during an exchange
+  bool via_kernel = false;     // the kernel's own SVSM path issued it
 };
 
 // The outcome of one SVSM call. error is 0, or the errno of an in-band
 // failure: EIO (the SVSM returned an error code), EBUSY (BUSY/INCOMPLETE
 // past the retry bound), ECOMM (not serviced), EREMOTEIO (VMPL switch
-// refused). Other failures are thrown as svsm::Error.
+// refused), EAGAIN (every exchange interrupted before the SVSM saw it).
+// Other failures are thrown as svsm::Error.
 struct CallResult {
   uint32_t cpu = 0;
   int error = 0;
