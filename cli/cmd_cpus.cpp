@@ -1,6 +1,7 @@
 // svsmctl cpus: each CPU's Calling Area and SVSM call counters.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "common.hpp"
@@ -45,7 +46,8 @@ int run_cpus(const GlobalOptions& g, Output& out) {
       a.push_back(j);
     }
     out.document(doc);
-    return exit_ok;
+    return std::any_of(cpus.begin(), cpus.end(), [](const auto& c) { return c.ca_lost; }) ? exit_svsm_error
+                                                                                        : exit_ok;
   }
 
   out.print("{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n", "CPU", "ONLINE", "APIC",

@@ -133,3 +133,21 @@ def test_svsmctl_names_an_interrupted_exchange(emu):
     assert r.rc != 0
     assert "interrupted" in text, text
     assert "refused" not in text, text
+
+
+def test_svsmctl_says_which_cpu_to_offline_and_online(emu):
+    emu.inject("unserviced 40 after 2")
+    r = emu.svsmctl("remap-ca", "--cpu", "2")
+    emu.inject("none")
+    assert r.rc == 5, r
+    assert "offline and online CPU 2" in r.out, r.out
+    r = emu.svsmctl("cpus")
+    assert r.rc == 5, r
+    assert "CPU 2: Calling Area lost" in r.out
+    assert "echo 0 > /sys/devices/system/cpu/cpu2/online" in r.out
+    lost = {c["cpu"]: c["ca_lost"] for c in emu.svsmctl_json("cpus", rc=5)["cpus"]}
+    assert lost == {0: False, 1: False, 2: True, 3: False}
+    emu.ok("echo 0 > /sys/devices/system/cpu/cpu2/online && "
+           "echo 1 > /sys/devices/system/cpu/cpu2/online")
+    assert emu.svsmctl("cpus").rc == 0
+    every_ca_is_the_kernels(emu)
