@@ -161,6 +161,8 @@ int run(int argc, char** argv) {
       ->default_str(svsm::default_device_path);
   app.require_subcommand(1);
   app.fallthrough();
+  // The message alone: the hint that follows names the command's man page.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) { return std::string(e.what()) + "\n"; });
 
   add_status(app, reg);
   add_cpus(app, reg);

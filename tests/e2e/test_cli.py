@@ -117,7 +117,8 @@ def test_call_with_buffer_in_pages(emu):
     (["call", "vtpm", "cmd", "--buffer", "00", "--rcx", "1", "--unsafe"], "the buffer's address goes in rcx"),
     (["attest", "--nonce", "00"], "--nonce: expected exactly 64 bytes"),
     (["attest", "--service", "nosuch"], "--service 'nosuch': use vtpm, uefi-mm or a GUID"),
-    (["explain", "0xzz"], "CODE '0xzz': not a result code"),
+    (["explain", "0xzz"], "CODE '0xzz': not a number"),
+    (["explain", "zz"], "CODE 'zz': not a result code"),
     (["status", "--format", "xml"], "xml not in {text,json,prometheus}"),
     (["nosuchcommand"], "unknown command 'nosuchcommand'"),
 ])
