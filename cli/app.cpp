@@ -26,10 +26,32 @@ const Runner* Registry::chosen() const {
 
 namespace {
 
-std::string errno_hint(const svsm::Error& e) {
+// Errors the SVSM or the module described (the call came back filled in).
+bool in_band(int err) { return err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO; }
+
+// "OPERATION: detail", and the errno's text only where nothing better says
+// what happened: after an SVSM result code's meaning, "Input/output error"
+// would contradict it.
+std::string error_text(const svsm::Error& e) {
+  std::string text = e.operation();
+  std::string detail = e.detail();
+  while (!detail.empty() && (detail.back() == ' ' || detail.back() == ':')) detail.pop_back();
+  if (!detail.empty()) text += ": " + detail;
+  if (e.svsm_result() || (in_band(e.errno_value()) && !detail.empty())) return text;
+  if (e.errno_value() == ENOTTY && !detail.empty()) return text;  // "not an svsm_diag device"
+  while (!text.empty() && text.back() == '.') text.pop_back();
+  return text + ": " + std::strerror(e.errno_value());
+}
+
+std::string errno_hint(const svsm::Error& e, const std::string& device) {
+  const bool default_device = device == svsm::default_device_path;
   switch (e.errno_value()) {
-    case ENOENT: return "load the module with 'svsmctl module load' (or 'modprobe svsm_diag')";
-    case EACCES: return "run as root: /dev/svsm_diag is readable by root only";
+    case ENOENT:
+      if (!default_device) return fmt::format("--device {}: no such file; give the svsm_diag device node", device);
+      return "load the module with 'svsmctl module load' (or 'modprobe svsm_diag')";
+    case ENOTTY:
+      return fmt::format("--device {}: give the svsm_diag device node instead", device);
+    case EACCES: return fmt::format("run as root: {} is readable by root only", device);
     case EPERM:
       return "run as root; on a real SEV-SNP guest, calls that change state also need the module "
              "parameter allow_unsafe_calls=1 (and allow_remap_test=1 for remap-ca)";
@@ -59,6 +81,7 @@ int exit_code_for(const svsm::Error& e) {
   if (e.errno_value() == EPROTO && e.operation() == "ATTEST") return exit_svsm_error;
   switch (e.errno_value()) {
     case ENOENT:
+    case ENOTTY:  // --device names something that is not svsm_diag
     case EACCES:
     case EPERM:
     case EPROTO:
@@ -118,6 +141,15 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
   return std::nullopt;
 }
 
+// The man page of the command given ("svsmctl-call(8)"), or svsmctl(8).
+std::string man_hint(CLI::App& app) {
+  for (const auto* sub : app.get_subcommands({}))
+    if (sub->parsed())
+      return fmt::format("see 'svsmctl {} --help' or the manual page svsmctl-{}(8)", sub->get_name(),
+                         sub->get_name());
+  return "see 'svsmctl --help' or the manual page svsmctl(8)";
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -131,10 +163,12 @@ int run(int argc, char** argv) {
   app.add_option("--color", g.color, "Colour text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  app.add_option("--device", g.device, "The svsm_diag device")
+  auto* device = app.add_option("--device", g.device, "The svsm_diag device")
       ->default_str(svsm::default_device_path);
   app.require_subcommand(1);
   app.fallthrough();
+  // The message alone: the hint that follows names the command's man page.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) { return std::string(e.what()) + "\n"; });
 
   add_status(app, reg);
   add_cpus(app, reg);
@@ -157,12 +191,20 @@ int run(int argc, char** argv) {
                    names.c_str());
       return exit_usage;
     }
+    if (e.get_exit_code() == 0) return app.exit(e);
     int rc = app.exit(e);
     if (rc == 0) return exit_ok;
+    std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
     // A monitoring plugin reports bad arguments as UNKNOWN.
     return app.get_subcommand("check")->parsed() ? 3 : exit_usage;
   }
-  if (g.device.empty()) g.device = svsm::default_device_path;
+  if (device->count() == 0) {
+    g.device = svsm::default_device_path;
+  } else if (g.device.empty()) {
+    std::fprintf(stderr, "svsmctl: --device '': empty; give the svsm_diag device node (default %s)\n",
+                 svsm::default_device_path);
+    return exit_usage;
+  }
 
   bool color = g.color == "always" || (g.color == "auto" && !g.json && ::isatty(STDOUT_FILENO));
   Output out(g.json, g.quiet, color);
@@ -176,7 +218,7 @@ int run(int argc, char** argv) {
   try {
     return (*runner)(g, out);
   } catch (const UsageError& e) {
-    report(out, g.json, usage_code, e.what(), "see 'svsmctl --help'");
+    report(out, g.json, usage_code, e.what(), man_hint(app));
     return usage_code;
   } catch (const svsm::ModuleError& e) {
     int code = exit_code_for(e);
@@ -184,7 +226,7 @@ int run(int argc, char** argv) {
     return code;
   } catch (const svsm::Error& e) {
     int code = exit_code_for(e);
-    report(out, g.json, code, e.what(), errno_hint(e), e.errno_value(), e.svsm_result());
+    report(out, g.json, code, error_text(e), errno_hint(e, g.device), e.errno_value(), e.svsm_result());
     return code;
   } catch (const std::exception& e) {
     report(out, g.json, exit_failure, e.what(), "");

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 #include "common.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 struct CallOptions {
   std::string protocol, call;
-  std::string rcx, rdx, r8, r9;
+  std::optional<std::string> rcx, rdx, r8, r9;  // given, maybe empty: not the same as absent
   CpuChoice cpu;
   std::string buffer_hex, buffer_file, buffer_in = "ca", buffer_reg = "rcx", buffer_out;
   bool unsafe = false;
@@ -36,12 +37,25 @@ svsm::Register register_of(const std::string& name) {
   return svsm::Register::r9;
 }
 
+// "core pvalidate", or "protocol 9 call 0, which svsmctl does not know," in words.
+std::string call_words(uint32_t protocol, uint32_t call) {
+  auto pname = svsm::protocol_name(protocol);
+  auto cname = svsm::call_name(protocol, call);
+  if (pname.empty()) return fmt::format("protocol {} call {}, which svsmctl does not know,", protocol, call);
+  if (cname.empty()) return fmt::format("{} call {}, which svsmctl does not know,", pname, call);
+  return fmt::format("{} {}", pname, cname);
+}
+
 svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32_t& call) {
   auto p = svsm::parse_protocol(o.protocol);
+  if (!p && !numeric_problem(o.protocol, UINT32_MAX).empty())
+    throw UsageError(fmt::format("PROTOCOL '{}': {}", o.protocol, numeric_problem(o.protocol, UINT32_MAX)));
   if (!p)
     throw UsageError(fmt::format("PROTOCOL '{}': unknown (core, attest, vtpm, apic, uefi-mm, or a number)",
                                  o.protocol));
   auto c = svsm::parse_call(*p, o.call);
+  if (!c && !numeric_problem(o.call, UINT32_MAX).empty())
+    throw UsageError(fmt::format("CALL '{}': {}", o.call, numeric_problem(o.call, UINT32_MAX)));
   if (!c) {
     std::string names;
     for (const auto& ci : svsm::known_calls())
@@ -55,10 +69,10 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
   svsm::CallRequest req;
   req.protocol = protocol;
   req.call = call;
-  if (!o.rcx.empty()) req.rcx = parse_number_arg("--rcx", o.rcx);
-  if (!o.rdx.empty()) req.rdx = parse_number_arg("--rdx", o.rdx);
-  if (!o.r8.empty()) req.r8 = parse_number_arg("--r8", o.r8);
-  if (!o.r9.empty()) req.r9 = parse_number_arg("--r9", o.r9);
+  if (o.rcx) req.rcx = parse_number_arg("--rcx", *o.rcx);
+  if (o.rdx) req.rdx = parse_number_arg("--rdx", *o.rdx);
+  if (o.r8) req.r8 = parse_number_arg("--r8", *o.r8);
+  if (o.r9) req.r9 = parse_number_arg("--r9", *o.r9);
 
   if (!o.buffer_hex.empty() || !o.buffer_file.empty()) {
     if (!o.buffer_hex.empty()) {
@@ -71,9 +85,9 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
     }
     req.placement = o.buffer_in == "ca" ? svsm::BufferPlacement::calling_area : svsm::BufferPlacement::pages;
     req.buffer_register = register_of(o.buffer_reg);
-    const std::string& reg_value = o.buffer_reg == "rcx" ? o.rcx : o.buffer_reg == "rdx" ? o.rdx
-                                   : o.buffer_reg == "r8" ? o.r8 : o.r9;
-    if (!reg_value.empty())
+    const auto& reg_value = o.buffer_reg == "rcx" ? o.rcx : o.buffer_reg == "rdx" ? o.rdx
+                            : o.buffer_reg == "r8" ? o.r8 : o.r9;
+    if (reg_value)
       throw UsageError(fmt::format("--{} and a buffer: the buffer's address goes in {} (--buffer-reg)",
                                    o.buffer_reg, o.buffer_reg));
     size_t max = req.placement == svsm::BufferPlacement::calling_area ? 4088 : 16384;
@@ -86,8 +100,8 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
       throw UsageError(fmt::format("{} {}: the SVSM writes to the pages the request names; use "
                                    "'svsmctl attest', or pass --unsafe to issue it as given",
                                    o.protocol, o.call));
-    throw UsageError(fmt::format("{} {} can change guest or SVSM state; pass --unsafe to issue it",
-                                 o.protocol, o.call));
+    throw UsageError(fmt::format("{} can change guest or SVSM state; pass --unsafe to issue it",
+                                 call_words(protocol, call)));
   }
   return req;
 }

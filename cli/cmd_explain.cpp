@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 
 #include "common.hpp"
 #include "svsm/decode.hpp"
@@ -12,26 +13,31 @@ namespace {
 
 struct ExplainOptions {
   std::string code;
-  std::string protocol;
-  std::string call;
+  std::optional<std::string> protocol, call;  // given, maybe empty: not the same as absent
 };
 
 int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
   auto code = svsm::parse_result_code(o.code);
+  if (!code && !numeric_problem(o.code, UINT64_MAX).empty())
+    throw UsageError(fmt::format("CODE '{}': {}", o.code, numeric_problem(o.code, UINT64_MAX)));
   if (!code)
     throw UsageError(fmt::format("CODE '{}': not a result code (give a number such as 0x80000005 "
                                  "or a name such as INVALID_PARAMETER)", o.code));
   std::optional<uint32_t> protocol, call;
-  if (!o.protocol.empty()) {
-    protocol = svsm::parse_protocol(o.protocol);
+  if (o.protocol) {
+    protocol = svsm::parse_protocol(*o.protocol);
+    if (!protocol && !numeric_problem(*o.protocol, UINT32_MAX).empty())
+      throw UsageError(fmt::format("--protocol '{}': {}", *o.protocol, numeric_problem(*o.protocol, UINT32_MAX)));
     if (!protocol)
       throw UsageError(fmt::format("--protocol '{}': unknown (core, attest, vtpm, apic, uefi-mm or a number)",
-                                   o.protocol));
+                                   *o.protocol));
   }
-  if (!o.call.empty()) {
+  if (o.call) {
     if (!protocol) throw UsageError("--call needs --protocol");
-    call = svsm::parse_call(*protocol, o.call);
-    if (!call) throw UsageError(fmt::format("--call '{}': not a call of protocol {}", o.call, o.protocol));
+    call = svsm::parse_call(*protocol, *o.call);
+    if (!call && !numeric_problem(*o.call, UINT32_MAX).empty())
+      throw UsageError(fmt::format("--call '{}': {}", *o.call, numeric_problem(*o.call, UINT32_MAX)));
+    if (!call) throw UsageError(fmt::format("--call '{}': not a call of protocol {}", *o.call, *o.protocol));
   }
 
   auto rc = svsm::explain_result(*code, protocol, call);

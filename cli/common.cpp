@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -19,13 +21,30 @@ svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation) {
   return info;
 }
 
+std::string number_problem(std::string_view text, uint64_t max) {
+  if (text.empty()) return "empty: give a number (decimal or 0x-prefixed hex)";
+  if (text.front() == '-') return fmt::format("negative: give a number from 0 to {}", max);
+  auto v = svsm::parse_u64(text);
+  if (!v) {
+    // All digits but no value: it overflowed 64 bits.
+    std::string_view digits = text.substr(text.size() > 2 && (text[1] == 'x' || text[1] == 'X') ? 2 : 0);
+    bool hex = digits.size() != text.size();
+    bool all_digits = std::all_of(digits.begin(), digits.end(), [hex](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) || (hex && std::isxdigit(static_cast<unsigned char>(c)));
+    });
+    if (all_digits && !digits.empty()) return fmt::format("too large: at most {}", max);
+    return "not a number (use decimal or 0x-prefixed hex)";
+  }
+  if (*v > max) return fmt::format("too large: at most {}", max);
+  return {};
+}
+
 CLI::Validator number_validator(uint64_t max) {
   return CLI::Validator(
       [max](std::string& text) -> std::string {
-        auto v = svsm::parse_u64(text);
-        if (!v) return fmt::format("'{}' is not a number (use decimal or 0x-prefixed hex)", text);
-        if (*v > max) return fmt::format("'{}' must be at most {}", text, max);
-        text = std::to_string(*v);
+        std::string problem = number_problem(text, max);
+        if (!problem.empty()) return fmt::format("'{}': {}", text, problem);
+        text = std::to_string(*svsm::parse_u64(text));
         return {};
       },
       "");
@@ -60,12 +79,17 @@ std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choi
   return {online.empty() ? 0U : online.front()};
 }
 
+std::string numeric_problem(std::string_view text, uint64_t max) {
+  if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) && text.front() != '-' &&
+      text.front() != '+' && !std::isspace(static_cast<unsigned char>(text.front())))
+    return {};
+  return number_problem(text, max);
+}
+
 uint64_t parse_number_arg(std::string_view arg, std::string_view text, uint64_t max) {
-  auto v = svsm::parse_u64(text);
-  if (!v)
-    throw UsageError(fmt::format("{} '{}': not a number (use decimal or 0x-prefixed hex)", arg, text));
-  if (*v > max) throw UsageError(fmt::format("{} '{}': must be at most {:#x}", arg, text, max));
-  return *v;
+  std::string problem = number_problem(text, max);
+  if (!problem.empty()) throw UsageError(fmt::format("{} '{}': {}", arg, text, problem));
+  return *svsm::parse_u64(text);
 }
 
 std::string result_text(uint32_t code, std::optional<uint32_t> protocol, std::optional<uint32_t> call) {

@@ -34,6 +34,14 @@ void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
 [[nodiscard]] std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice,
                                                 bool default_all);
 
+// What is wrong with a number argument (empty, negative, too large, not a
+// number), or "" when it is a number from 0 to max.
+[[nodiscard]] std::string number_problem(std::string_view text, uint64_t max);
+
+// For arguments that take a name or a number: number_problem() when @text
+// is empty or starts like a number, else "" (the caller names the choices).
+[[nodiscard]] std::string numeric_problem(std::string_view text, uint64_t max);
+
 // A number argument (decimal or 0x hex) or a UsageError naming the argument.
 [[nodiscard]] uint64_t parse_number_arg(std::string_view arg, std::string_view text,
                                         uint64_t max = UINT64_MAX);

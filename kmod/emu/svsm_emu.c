@@ -2,19 +2,24 @@
 /*
  * Emulated SVSM: the hypervisor's answer to a GHCB MSR VMPL0 request and an
  * SVSM at VMPL0 serving the core, attestation and vTPM protocols (plus
- * COCONUT's APIC and UEFI MM protocols, answered as an SVSM without those
- * features would). See svsm_emu.h for the contract.
+ * COCONUT's APIC and UEFI MM protocols, whose checks it makes but which have
+ * nothing behind them). See svsm_emu.h for the contract.
  *
- * Where the spec (AMD pub. 58019) and COCONUT-SVSM differ, the comments say
- * which one a behaviour follows.
+ * Every handler follows COCONUT-SVSM at commit
+ * f4bc4bcdc2bd0a5f4c699a07f2add62b9e4b31be (main, 2026-08-20): its checks, their
+ * order, result codes and output registers. "core.rs:467" and the like name
+ * files of kernel/src/ at that commit. Where the spec (AMD pub. 58019) says
+ * otherwise, the comment gives the spec's answer too. The table
+ * tests/conformance/coconut.tsv lists every behaviour with its source.
  *
  * Rules kept throughout:
  *  - all state changes happen under ops->lock();
  *  - guest memory is only reached through guest_map(), which refuses the
  *    SVSM's own memory, and is read and written byte by byte in little-endian
  *    order (it may be unaligned);
- *  - handlers write RCX/RDX/R8 only on success (attestation's "buffer too
- *    small" answer is the one exception) and never R9, as in COCONUT.
+ *  - COCONUT writes RCX/RDX/R8 back after every call (requests.rs:129,
+ *    protocols/mod.rs:43), so a register a handler did not change keeps the
+ *    caller's value; R9 is never written.
  */
 #ifdef __KERNEL__
 #include <linux/string.h>
@@ -28,7 +33,6 @@
 #define EMU_PAGE_OFFSET(gpa)	((gpa) & (EMU_PAGE_SIZE - 1))
 #define EMU_2M_SIZE		0x200000ULL
 #define EMU_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
-#define EMU_NO_CPU		(~0U)
 
 /* SNP secrets page: the SVSM fields (spec table 1). */
 #define SECRETS_SVSM_BASE		0x140
@@ -39,15 +43,26 @@
 
 /* TPM 2.0 (TCG TPM 2.0 Library, part 2): what the emulated vTPM answers. */
 #define TPM_HEADER_SIZE		10	/* tag u16, size u32, code u32 */
+#define TPM_ST_RSP_COMMAND	0x00c4	/* response tag for a bad command tag */
 #define TPM_ST_NO_SESSIONS	0x8001
+#define TPM_ST_SESSIONS		0x8002
 #define TPM_CC_STARTUP		0x144
 #define TPM_CC_GET_RANDOM	0x17b
 #define TPM_RC_SUCCESS		0x000
+#define TPM_RC_BAD_TAG		0x01e
+#define TPM_RC_INITIALIZE	0x100
+#define TPM_RC_SIZE		0x095
+#define TPM_RC_INSUFFICIENT	0x09a
+#define TPM_RC_P_1		0x140	/* TPM_RC_P + TPM_RC_1: in parameter 1 */
 #define TPM_RC_COMMAND_SIZE	0x142
 #define TPM_RC_COMMAND_CODE	0x143
-#define TPM_GET_RANDOM_MAX	32	/* bytes per TPM2_GetRandom answer */
+/* sizeof(TPMU_HA): SHA-384 is COCONUT's largest digest (TpmProfile_Common.h: no SHA-512). */
+#define TPM_GET_RANDOM_MAX	48
 
-/* COCONUT caps the certificate buffer at 0x4000 bytes (Linux's SEV_FW_BLOB_MAX_SIZE). */
+/*
+ * COCONUT's certificate buffer: 0x4000 bytes (attest.rs:56). It answers a
+ * certificate request with the whole buffer (attest.rs:393, 433).
+ */
 #define ATTEST_MAX_CERTS_LEN	0x4000
 
 const u8 svsm_emu_manifest_guid[16] = {	/* 63849ebb-3d92-4670-a1ff-58f9c94b87bb */
@@ -169,11 +184,6 @@ static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 	return a <= b ? b - a < alen : a - b < blen;
 }
 
-static bool same_page(u64 a, u64 b)
-{
-	return (a & ~(EMU_PAGE_SIZE - 1)) == (b & ~(EMU_PAGE_SIZE - 1));
-}
-
 static bool in_svsm_memory(const struct svsm_emu *emu, u64 gpa, u64 len)
 {
 	return ranges_overlap(gpa, len, emu->cfg.svsm_base, emu->cfg.svsm_size);
@@ -198,24 +208,40 @@ static bool may_retain(struct svsm_emu *emu, u64 gpa)
 }
 
 /*
- * Is the page at @gpa already in use as a Calling Area registered for a CPU
- * other than @skip_cpu, as a VMSA, or as the CA of a VMSA made by
- * CREATE_VCPU?
+ * Does [gpa, gpa + len) overlap a VMSA page or the 8-byte header of a
+ * registered Calling Area? COCONUT's PERCPU_VMSAS.overlaps()
+ * (cpu/percpu.rs:1408): the running CPUs' CAs, the VMSAs made by
+ * CREATE_VCPU and their CAs. The running CPUs' own VMSAs are not guest
+ * memory the emulator can reach, so they never match.
  */
-static bool page_in_use(const struct svsm_emu *emu, u64 gpa, unsigned int skip_cpu)
+static bool region_in_use(const struct svsm_emu *emu, u64 gpa, u64 len)
 {
 	unsigned int i;
 
 	for (i = 0; i < emu->nr_cpus; i++)
-		if (i != skip_cpu && emu->cpu[i].caa && same_page(emu->cpu[i].caa, gpa))
+		if (emu->cpu[i].caa && ranges_overlap(gpa, len, emu->cpu[i].caa, 8))
 			return true;
 	for (i = 0; i < SVSM_EMU_MAX_VMSAS; i++) {
 		const struct svsm_emu_vmsa *v = &emu->vmsa[i];
 
-		if (v->gpa && (same_page(v->gpa, gpa) || same_page(v->caa, gpa)))
+		if (v->gpa && (ranges_overlap(gpa, len, v->gpa, EMU_PAGE_SIZE) ||
+			       ranges_overlap(gpa, len, v->caa, 8)))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Host pointer for [gpa, gpa + len) if COCONUT lets the guest name it:
+ * valid_phys_region() (mm/memory.rs:122) as used by guest_ptr(),
+ * guest_slice() and the guest copy helpers (mm/guestmem.rs:630, 1017):
+ * guest memory outside the SVSM's, and no VMSA page or CA header.
+ */
+static u8 *guest_region(struct svsm_emu *emu, u64 gpa, u64 len)
+{
+	if (region_in_use(emu, gpa, len))
+		return NULL;
+	return guest_map(emu, gpa, len);
 }
 
 /* ---- PVALIDATE pool bitmap. */
@@ -254,36 +280,31 @@ typedef u32 (*emu_handler)(struct svsm_emu *emu, unsigned int cpu, struct svsm_e
 
 static u32 core_remap_ca(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs)
 {
-	struct svsm_emu_cpu *c = &emu->cpu[cpu];
 	u64 gpa = regs->rcx;
 	u8 *ca;
 
 	if (EMU_PAGE_OFFSET(gpa))
-		return SVSM_ERR_INVALID_PARAMETER;
-	/* Spec wording; COCONUT answers INVALID_PARAMETER for SVSM memory. */
-	ca = guest_map(emu, gpa, EMU_PAGE_SIZE);
-	if (!ca || !may_retain(emu, gpa))
-		return SVSM_ERR_INVALID_ADDRESS;
-
+		return SVSM_ERR_INVALID_PARAMETER;		/* core.rs:467 */
 	/*
-	 * COCONUT writes a zeroed SvsmCaa (8 bytes) to the new page *before*
-	 * it checks that the page is not in use, so a refused remap onto
-	 * another CPU's CA still wipes that CPU's CALL_PENDING. This hazard is
-	 * reproduced on purpose.
+	 * core.rs:475: guest_ptr() checks the 8-byte header before anything is
+	 * written. A page outside guest memory, in SVSM memory, a VMSA or any
+	 * registered CA (this CPU's current one too) is INVALID_ADDRESS, so the
+	 * "no-op" for the current CA (core.rs:489) cannot be reached.
 	 */
-	memset(ca, 0, SVSM_CA_BUFFER);
-
-	if (same_page(gpa, c->caa))
-		return SVSM_SUCCESS;		/* COCONUT: a no-op */
-	if (page_in_use(emu, gpa, cpu))
+	ca = guest_region(emu, gpa, 8);
+	if (!ca)
+		return SVSM_ERR_INVALID_ADDRESS;
+	/* Emulator only: the host frees this page after the call. */
+	if (!may_retain(emu, gpa))
 		return SVSM_ERR_INVALID_ADDRESS;
 
-	c->caa = gpa;
+	memset(ca, 0, 8);				/* core.rs:477: SvsmCaa::zeroed() */
+	emu->cpu[cpu].caa = gpa;			/* core.rs:496 */
 	emu->stats.remaps++;
 	return SVSM_SUCCESS;
 }
 
-/* One PVALIDATE entry against the pool, whose pages the "RMP" maps 4K. */
+/* One PVALIDATE entry (core.rs:303) against the pool, whose pages the "RMP" maps 4K. */
 static u32 pvalidate_one(struct svsm_emu *emu, u64 entry)
 {
 	u64 size = entry & SVSM_PVAL_SIZE_MASK;
@@ -294,19 +315,25 @@ static u32 pvalidate_one(struct svsm_emu *emu, u64 entry)
 	u32 index;
 	u8 *page;
 
-	if (size > 1 || (entry & SVSM_PVAL_RSVD_MASK) || (gpa & (len - 1)))
+	/* core.rs:307 reserved bits, :314 page size 2 or 3, :325 2M alignment. */
+	if ((entry & SVSM_PVAL_RSVD_MASK) || size > 1 || (gpa & (len - 1)))
 		return SVSM_ERR_INVALID_PARAMETER;
-	if (in_svsm_memory(emu, gpa, len) || !pool_index(emu, gpa, &index))
+	/* core.rs:329-335: overflow, not guest RAM, SVSM memory, VMSA or CA header. */
+	if (gpa > ~0ULL - (len - 1) || in_svsm_memory(emu, gpa, len) ||
+	    region_in_use(emu, gpa, len))
+		return SVSM_ERR_INVALID_ADDRESS;
+	/* Emulator only: PVALIDATE can change the pool's pages and no others. */
+	if (!pool_index(emu, gpa, &index))
 		return SVSM_ERR_INVALID_ADDRESS;
 	if (size)
-		return SVSM_ERR_PVALIDATE_FAIL_SIZEMISMATCH;	/* Linux retries as 4K */
+		return SVSM_ERR_PVALIDATE_FAIL_SIZEMISMATCH;	/* the pool's RMP is 4K */
 
-	/* PVALIDATE sets CF when the state does not change; ignore-CF hides it. */
+	/* PVALIDATE's FAIL_UNCHANGED; ignore-CF hides it (core.rs:348-351). */
 	if (pool_test(emu, index) == validate && !ignore_cf)
 		return SVSM_ERR_PVALIDATE_FAIL_UNCHANGED;
 
 	if (validate) {
-		/* COCONUT zeroes every page it validates (also with ignore-CF). */
+		/* COCONUT zeroes every page it validates (core.rs:376-386). */
 		page = guest_map(emu, gpa, EMU_PAGE_SIZE);
 		if (!page)
 			return SVSM_ERR_INVALID_ADDRESS;
@@ -324,26 +351,26 @@ static u32 core_pvalidate(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 	u8 *list;
 
 	(void)cpu;
-	/* An 8-byte aligned header cannot cross a page; max_entries bounds the rest. */
 	if (gpa & 7)
-		return SVSM_ERR_INVALID_PARAMETER;
-	list = guest_map(emu, gpa, SVSM_PVAL_HDR_SIZE);
+		return SVSM_ERR_INVALID_PARAMETER;		/* core.rs:408 */
+	/* core.rs:418-421: the header must be guest memory COCONUT may touch. */
+	list = guest_region(emu, gpa, SVSM_PVAL_HDR_SIZE);
 	if (!list)
-		return SVSM_ERR_INVALID_PARAMETER;
+		return SVSM_ERR_INVALID_ADDRESS;
 
 	entries = get_le16(list);
 	next = get_le16(list + 2);
 	max_entries = (u32)((EMU_PAGE_SIZE - EMU_PAGE_OFFSET(gpa) - SVSM_PVAL_HDR_SIZE) / 8);
 	if (!entries || entries > max_entries || entries <= next)
-		return SVSM_ERR_INVALID_PARAMETER;
-	list = guest_map(emu, gpa, SVSM_PVAL_HDR_SIZE + 8ULL * entries);
+		return SVSM_ERR_INVALID_PARAMETER;		/* core.rs:431 */
+	list = guest_region(emu, gpa, SVSM_PVAL_HDR_SIZE + 8ULL * entries);
 	if (!list)
-		return SVSM_ERR_INVALID_PARAMETER;
+		return SVSM_ERR_INVALID_ADDRESS;		/* core.rs:436 */
 
-	/* On return next counts the entries done (spec); on error it is the failing one. */
+	/* next counts the entries done (core.rs:451); on error it is the failing one. */
 	while (next < entries) {
 		if (emu->cfg.pvalidate_batch && done == emu->cfg.pvalidate_batch) {
-			ret = SVSM_ERR_INCOMPLETE;	/* the guest calls again */
+			ret = SVSM_ERR_INCOMPLETE;	/* emulator only: the guest calls again */
 			break;
 		}
 		ret = pvalidate_one(emu, get_le64(list + SVSM_PVAL_HDR_SIZE + 8U * next));
@@ -352,15 +379,8 @@ static u32 core_pvalidate(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 		next++;
 		done++;
 	}
-	put_le16(list + 2, next);
+	put_le16(list + 2, next);				/* core.rs:457 */
 	return ret;
-}
-
-static bool vcpu_page_ok(struct svsm_emu *emu, u64 gpa)
-{
-	/* GPA 0 marks a free slot in the VMSA table, so it cannot be recorded. */
-	return gpa && !EMU_PAGE_OFFSET(gpa) && guest_map(emu, gpa, EMU_PAGE_SIZE) &&
-	       may_retain(emu, gpa);
 }
 
 static bool apic_id_known(const struct svsm_emu *emu, u32 apic_id)
@@ -376,30 +396,39 @@ static bool apic_id_known(const struct svsm_emu *emu, u32 apic_id)
 static u32 core_create_vcpu(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs)
 {
 	u64 vmsa_gpa = regs->rcx, caa = regs->rdx;
-	u32 apic_id = (u32)regs->r8;
+	u32 apic_id = (u32)regs->r8;			/* core.rs:103: R8 bits 31:0 */
 	const u8 *vmsa;
 	unsigned int i;
 
 	(void)cpu;
-	if (!vcpu_page_ok(emu, vmsa_gpa) || !vcpu_page_ok(emu, caa) || vmsa_gpa == caa)
+	if (EMU_PAGE_OFFSET(vmsa_gpa) || EMU_PAGE_OFFSET(caa))
+		return SVSM_ERR_INVALID_ADDRESS;		/* core.rs:106 */
+	/*
+	 * core.rs:110-121: overflow, the two pages the same, or either not a
+	 * page COCONUT may use (SVSM memory, a VMSA, a CA header) — all before
+	 * the APIC ID is looked at (core.rs:123). GPA 0 marks a free slot in
+	 * the emulator's VMSA table, so it cannot be recorded.
+	 */
+	vmsa = guest_region(emu, vmsa_gpa, EMU_PAGE_SIZE);
+	if (!vmsa_gpa || !caa || vmsa_gpa == caa || !vmsa ||
+	    !guest_region(emu, caa, EMU_PAGE_SIZE))
 		return SVSM_ERR_INVALID_ADDRESS;
 	if (!apic_id_known(emu, apic_id))
-		return SVSM_ERR_INVALID_PARAMETER;
-	if (page_in_use(emu, vmsa_gpa, EMU_NO_CPU) || page_in_use(emu, caa, EMU_NO_CPU))
+		return SVSM_ERR_INVALID_PARAMETER;		/* core.rs:123-125 */
+	/* Emulator only: the host frees these pages after the call. */
+	if (!may_retain(emu, vmsa_gpa) || !may_retain(emu, caa))
 		return SVSM_ERR_INVALID_ADDRESS;
 
-	/* VMSA checks as COCONUT makes them (VMPL, EFER.SVME, SEV_FEATURES). */
-	vmsa = guest_map(emu, vmsa_gpa, EMU_PAGE_SIZE);
-	if (!vmsa)
-		return SVSM_ERR_INVALID_ADDRESS;
+	/* core.rs:93-97, 155-161: VMPL, EFER.SVME, SEV_FEATURES. */
 	if (vmsa[SVSM_EMU_VMSA_VMPL] != emu->cfg.vmpl ||
 	    !(get_le64(vmsa + SVSM_EMU_VMSA_EFER) & SVSM_EMU_EFER_SVME) ||
 	    get_le64(vmsa + SVSM_EMU_VMSA_SEV_FEATURES) != emu->cfg.sev_features)
 		return SVSM_ERR_INVALID_PARAMETER;
 
 	/*
-	 * Only record the VMSA. No CPU's registered CA changes: the new VMSA
-	 * would run after an AP-create event, which the emulator never sees.
+	 * Only record the VMSA. COCONUT also makes it the target CPU's
+	 * (core.rs:175), which takes effect at an AP-create event the emulator
+	 * never sees, so no CPU's registered CA changes here.
 	 */
 	for (i = 0; i < SVSM_EMU_MAX_VMSAS; i++) {
 		struct svsm_emu_vmsa *v = &emu->vmsa[i];
@@ -411,7 +440,7 @@ static u32 core_create_vcpu(struct svsm_emu *emu, unsigned int cpu, struct svsm_
 			return SVSM_SUCCESS;
 		}
 	}
-	return SVSM_ERR_INVALID_REQUEST;
+	return SVSM_ERR_INVALID_REQUEST;	/* emulator only: table full */
 }
 
 static u32 core_delete_vcpu(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs)
@@ -419,6 +448,7 @@ static u32 core_delete_vcpu(struct svsm_emu *emu, unsigned int cpu, struct svsm_
 	unsigned int i;
 
 	(void)cpu;
+	/* core.rs:183: unaligned, or not a VMSA in use. */
 	for (i = 0; i < SVSM_EMU_MAX_VMSAS; i++) {
 		struct svsm_emu_vmsa *v = &emu->vmsa[i];
 
@@ -437,7 +467,8 @@ static u32 core_query_protocol(struct svsm_emu *emu, unsigned int cpu, struct sv
 	const struct svsm_emu_protocol *p;
 
 	(void)cpu;
-	regs->rcx = 0;	/* not offered at that version: 0, still SUCCESS (spec) */
+	/* core.rs:228-285: RCX = max << 32 | min, or 0; always SUCCESS. */
+	regs->rcx = 0;
 	if (protocol < SVSM_NR_PROTOCOLS) {
 		p = &emu->cfg.protocols[protocol];
 		if (p->max_version && version >= p->min_version && version <= p->max_version)
@@ -450,11 +481,14 @@ static u32 core_configure_vtom(struct svsm_emu *emu, unsigned int cpu, struct sv
 {
 	(void)emu;
 	(void)cpu;
+	/*
+	 * core.rs:288-298: bit 0 set is a query, answered RCX = 0 (vTOM not
+	 * supported) whatever bits 63:1 hold; the spec wants INVALID_PARAMETER
+	 * for a query with bits 63:1 set. Anything else is INVALID_REQUEST.
+	 */
 	if (!(regs->rcx & 1))
-		return SVSM_ERR_INVALID_REQUEST;	/* COCONUT cannot configure vTOM */
-	if (regs->rcx >> 1)
-		return SVSM_ERR_INVALID_PARAMETER;	/* spec: a query has bits 63:1 clear */
-	regs->rcx = 0;					/* COCONUT: vTOM unsupported */
+		return SVSM_ERR_INVALID_REQUEST;
+	regs->rcx = 0;
 	return SVSM_SUCCESS;
 }
 
@@ -490,8 +524,8 @@ static int find_service(const struct svsm_emu *emu, const u8 *guid)
 }
 
 /*
- * Output to a guest buffer. With @sha set, the bytes are hashed as they
- * were written to the guest.
+ * Output to a guest buffer (@dst NULL: nowhere). With @sha set, the bytes
+ * are also hashed, as COCONUT hashes the manifest it copies (attest.rs:550).
  */
 struct emu_sink {
 	u8 *dst;
@@ -499,44 +533,32 @@ struct emu_sink {
 	struct svsm_emu_sha512 *sha;
 };
 
-static u8 *sink_reserve(struct emu_sink *s, u32 len)
-{
-	u8 *p = s->dst + s->pos;
-
-	s->pos += len;
-	return p;
-}
-
-static void sink_written(struct emu_sink *s, const u8 *p, u32 len)
-{
-	if (s->sha)
-		svsm_emu_sha512_update(s->sha, p, len);
-}
-
 static void sink_put(struct emu_sink *s, const void *data, u32 len)
 {
-	u8 *p = sink_reserve(s, len);
-
-	memcpy(p, data, len);
-	sink_written(s, p, len);
+	if (s->dst)
+		memcpy(s->dst + s->pos, data, len);
+	if (s->sha)
+		svsm_emu_sha512_update(s->sha, data, len);
+	s->pos += len;
 }
 
 /* One 24-byte GUID table entry {GUID, u32, u32} (also the manifest header). */
 static void sink_guid_entry(struct emu_sink *s, const u8 *guid, u32 a, u32 b)
 {
-	u8 *p = sink_reserve(s, SVSM_GUID_ENTRY_SIZE);
+	u8 e[SVSM_GUID_ENTRY_SIZE];
 
-	memcpy(p, guid, 16);
-	put_le32(p + 16, a);
-	put_le32(p + 20, b);
-	sink_written(s, p, SVSM_GUID_ENTRY_SIZE);
+	memcpy(e, guid, 16);
+	put_le32(e + 16, a);
+	put_le32(e + 20, b);
+	sink_put(s, e, SVSM_GUID_ENTRY_SIZE);
 }
 
 /*
  * The services manifest: for one service its data alone; for all services
- * COCONUT's GuidTable: header {manifest GUID, u32 total length, u32 count},
- * one entry {GUID, u32 offset from the table start, u32 length} per
- * service, then the data. With @s NULL only the size is computed.
+ * COCONUT's GuidTable (attest.rs:254-272): header {manifest GUID, u32 total
+ * length, u32 count}, one entry {GUID, u32 offset from the table start, u32
+ * length} per service, then the data. Returns its size; with @s NULL only
+ * the size is computed.
  */
 static u32 manifest_emit(const struct svsm_emu *emu, int service, struct emu_sink *s)
 {
@@ -573,16 +595,19 @@ static u32 manifest_emit(const struct svsm_emu *emu, int service, struct emu_sin
 	return size;
 }
 
-/* SNP certificate table: the VCEK entry, an all-zero terminator, the data. */
-#define CERTS_SIZE	(2 * SVSM_GUID_ENTRY_SIZE + (u32)sizeof(vcek_text) - 1)
-
-static void certs_emit(struct emu_sink *s)
+/*
+ * SNP certificate table: the VCEK entry, an all-zero terminator, the data,
+ * then zeroes to the end of COCONUT's 16 KiB buffer, which it returns whole.
+ */
+static void certs_emit(u8 *dst)
 {
 	static const u8 zero_guid[16];
+	struct emu_sink s = { .dst = dst };
 
-	sink_guid_entry(s, snp_vcek_guid, 2 * SVSM_GUID_ENTRY_SIZE, (u32)sizeof(vcek_text) - 1);
-	sink_guid_entry(s, zero_guid, 0, 0);
-	sink_put(s, vcek_text, (u32)sizeof(vcek_text) - 1);
+	memset(dst, 0, ATTEST_MAX_CERTS_LEN);
+	sink_guid_entry(&s, snp_vcek_guid, 2 * SVSM_GUID_ENTRY_SIZE, (u32)sizeof(vcek_text) - 1);
+	sink_guid_entry(&s, zero_guid, 0, 0);
+	sink_put(&s, vcek_text, (u32)sizeof(vcek_text) - 1);
 }
 
 /* The attestation operation structure (spec tables 11 and 13), checked. */
@@ -599,18 +624,23 @@ static const u8 attest_op_rsvd[][2] = {
 	{ 0x54, 4 },	/* single service only */
 };
 
+/* The checks COCONUT makes before it asks the PSP for a report. */
 static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attest_op *op)
 {
 	unsigned int nr_rsvd = single ? 5 : 4, i;
 	u64 nonce_gpa;
 	const u8 *p;
 
-	p = guest_map(emu, gpa, single ? SVSM_ATTEST_SINGLE_OP_SIZE : SVSM_ATTEST_SERVICES_OP_SIZE);
+	/* attest.rs:88, 298: an unreadable structure is INVALID_PARAMETER. */
+	p = guest_region(emu, gpa, single ? SVSM_ATTEST_SINGLE_OP_SIZE : SVSM_ATTEST_SERVICES_OP_SIZE);
 	if (!p)
 		return SVSM_ERR_INVALID_PARAMETER;
+	/* attest.rs:79, 289: reserved bytes, then (single) manifest version 0 (:331). */
 	for (i = 0; i < nr_rsvd; i++)
 		if (!all_zero(p + attest_op_rsvd[i][0], attest_op_rsvd[i][1]))
 			return SVSM_ERR_INVALID_PARAMETER;
+	if (single && get_le32(p + SVSM_ATTEST_OP_MANIFEST_VER) != 0)
+		return SVSM_ERR_INVALID_PARAMETER;
 
 	op->report_gpa = get_le64(p + SVSM_ATTEST_OP_REPORT_GPA);
 	op->report_len = get_le32(p + SVSM_ATTEST_OP_REPORT_LEN);
@@ -620,28 +650,21 @@ static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attes
 	op->certs_len = get_le32(p + SVSM_ATTEST_OP_CERTS_LEN);
 	op->service = ATTEST_ALL_SERVICES;
 
-	/* COCONUT: the nonce is 64 bytes (REPORT_DATA) and must not cross a page. */
+	/* attest.rs:565-572: the service GUID comes before the nonce. */
+	if (single) {
+		op->service = find_service(emu, p + SVSM_ATTEST_OP_SERVICE_GUID);
+		if (op->service < 0)
+			return SVSM_ERR_UNSUPPORTED_PROTOCOL;
+	}
+
+	/* attest.rs:108-112: 64 bytes, not crossing a page, readable. */
 	nonce_gpa = get_le64(p + SVSM_ATTEST_OP_NONCE_GPA);
 	if (get_le16(p + SVSM_ATTEST_OP_NONCE_LEN) != SVSM_ATTEST_NONCE_SIZE ||
 	    EMU_PAGE_OFFSET(nonce_gpa) > EMU_PAGE_SIZE - SVSM_ATTEST_NONCE_SIZE)
 		return SVSM_ERR_INVALID_PARAMETER;
-	op->nonce = guest_map(emu, nonce_gpa, SVSM_ATTEST_NONCE_SIZE);
+	op->nonce = guest_region(emu, nonce_gpa, SVSM_ATTEST_NONCE_SIZE);
 	if (!op->nonce)
 		return SVSM_ERR_INVALID_PARAMETER;
-
-	if (EMU_PAGE_OFFSET(op->report_gpa) || EMU_PAGE_OFFSET(op->manifest_gpa))
-		return SVSM_ERR_INVALID_PARAMETER;
-	if (op->certs_len &&
-	    (EMU_PAGE_OFFSET(op->certs_gpa) || op->certs_len > ATTEST_MAX_CERTS_LEN))
-		return SVSM_ERR_INVALID_PARAMETER;
-
-	if (single) {
-		if (get_le32(p + SVSM_ATTEST_OP_MANIFEST_VER) != 0)
-			return SVSM_ERR_INVALID_PARAMETER;	/* COCONUT knows version 0 only */
-		op->service = find_service(emu, p + SVSM_ATTEST_OP_SERVICE_GUID);
-		if (op->service < 0)
-			return SVSM_ERR_UNSUPPORTED_PROTOCOL;	/* COCONUT's choice */
-	}
 	return SVSM_SUCCESS;
 }
 
@@ -661,59 +684,78 @@ static void report_emit(u8 *report, struct svsm_emu_sha512 *sha)
 	memcpy(report + SNP_REPORT_CHIP_ID, report_chip_id, sizeof(report_chip_id) - 1);
 }
 
-/* Write manifest, report and certificates; REPORT_DATA covers nonce and manifest. */
-static void attest_emit(const struct svsm_emu *emu, const struct attest_op *op, u8 *report,
-			u8 *manifest, u8 *certs)
+/* attest.rs:118-186: a buffer's address; an overflowing range is INVALID_ADDRESS. */
+static u32 attest_region(u64 gpa, u32 len)
 {
-	struct svsm_emu_sha512 sha;
-	struct emu_sink sink = { .dst = manifest, .sha = &sha };
-
-	/* REPORT_DATA = SHA-512(nonce || manifest) (spec, COCONUT). */
-	svsm_emu_sha512_init(&sha);
-	svsm_emu_sha512_update(&sha, op->nonce, SVSM_ATTEST_NONCE_SIZE);
-	manifest_emit(emu, op->service, &sink);
-	report_emit(report, &sha);
-	if (certs) {
-		sink.dst = certs;
-		sink.pos = 0;
-		sink.sha = NULL;
-		certs_emit(&sink);
-	}
+	if (EMU_PAGE_OFFSET(gpa))
+		return SVSM_ERR_INVALID_PARAMETER;
+	if (len && gpa > ~0ULL - (len - 1))
+		return SVSM_ERR_INVALID_ADDRESS;
+	return SVSM_SUCCESS;
 }
 
 static u32 attest(struct svsm_emu *emu, struct svsm_emu_regs *regs, bool single)
 {
+	struct svsm_emu_sha512 sha;
+	struct emu_sink sink = { .sha = &sha };
 	struct attest_op op;
 	u32 ret, msize, csize;
-	u8 *report, *manifest, *certs = NULL;
+	u8 *report, *manifest, *certs;
 
 	ret = attest_parse(emu, regs->rcx, single, &op);
 	if (ret != SVSM_SUCCESS)
 		return ret;
 
-	msize = manifest_emit(emu, op.service, NULL);
-	csize = emu->cfg.certs && op.certs_len ? CERTS_SIZE : 0;
+	/* REPORT_DATA = SHA-512(nonce || manifest) (attest.rs:513, 550). */
+	svsm_emu_sha512_init(&sha);
+	svsm_emu_sha512_update(&sha, op.nonce, SVSM_ATTEST_NONCE_SIZE);
+	msize = manifest_emit(emu, op.service, &sink);
 
-	/* Spec: a buffer too small gets INVALID_PARAMETER and the sizes needed. */
-	if (op.report_len < SNP_REPORT_SIZE || op.manifest_len < msize ||
-	    (op.certs_len && op.certs_len < csize)) {
-		regs->rcx = msize;
-		regs->rdx = csize;
-		regs->r8 = SNP_REPORT_SIZE;
-		return SVSM_ERR_INVALID_PARAMETER;
+	/* attest.rs:417-419: manifest, report, then certificate region (length first). */
+	ret = attest_region(op.manifest_gpa, op.manifest_len);
+	if (ret == SVSM_SUCCESS)
+		ret = attest_region(op.report_gpa, op.report_len);
+	if (ret == SVSM_SUCCESS && op.certs_len) {
+		if (op.certs_len > ATTEST_MAX_CERTS_LEN)
+			ret = SVSM_ERR_INVALID_PARAMETER;
+		else
+			ret = attest_region(op.certs_gpa, op.certs_len);
 	}
+	if (ret != SVSM_SUCCESS)
+		return ret;
 
-	report = guest_map(emu, op.report_gpa, SNP_REPORT_SIZE);
-	manifest = guest_map(emu, op.manifest_gpa, msize);
-	if (csize)
-		certs = guest_map(emu, op.certs_gpa, csize);
-	if (!report || !manifest || (csize && !certs))
-		return SVSM_ERR_INVALID_ADDRESS;
-
-	attest_emit(emu, &op, report, manifest, certs);
+	/*
+	 * attest.rs:425-434: certificates only when asked for and the host has
+	 * some; then their size is the whole buffer. The sizes are written
+	 * before anything else can fail, so every later error carries them.
+	 */
+	csize = emu->cfg.certs && op.certs_len ? ATTEST_MAX_CERTS_LEN : 0;
 	regs->rcx = msize;
 	regs->rdx = csize;
 	regs->r8 = SNP_REPORT_SIZE;
+	/* attest.rs:438-447; the spec too: a buffer too small, with the sizes needed. */
+	if (msize > op.manifest_len || SNP_REPORT_SIZE > op.report_len ||
+	    csize > op.certs_len)
+		return SVSM_ERR_INVALID_PARAMETER;
+
+	/* attest.rs:451-455: report, manifest, certificates, each checked as written. */
+	report = guest_region(emu, op.report_gpa, SNP_REPORT_SIZE);
+	if (!report)
+		return SVSM_ERR_INVALID_ADDRESS;
+	report_emit(report, &sha);
+	manifest = guest_region(emu, op.manifest_gpa, msize);
+	if (!manifest)
+		return SVSM_ERR_INVALID_ADDRESS;
+	sink.dst = manifest;
+	sink.pos = 0;
+	sink.sha = NULL;
+	manifest_emit(emu, op.service, &sink);
+	if (csize) {
+		certs = guest_region(emu, op.certs_gpa, csize);
+		if (!certs)
+			return SVSM_ERR_INVALID_ADDRESS;
+		certs_emit(certs);
+	}
 	return SVSM_SUCCESS;
 }
 
@@ -736,8 +778,8 @@ static u32 vtpm_query(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_re
 {
 	(void)emu;
 	(void)cpu;
-	regs->rcx = 1ULL << SVSM_VTPM_SEND_COMMAND;	/* platform commands */
-	regs->rdx = 0;					/* features */
+	regs->rcx = 1ULL << SVSM_VTPM_SEND_COMMAND;	/* vtpm.rs:53-62, tcgtpm/mod.rs:98 */
+	regs->rdx = 0;					/* features (vtpm.rs:163) */
 	return SVSM_SUCCESS;
 }
 
@@ -748,25 +790,49 @@ static u8 tpm_random_byte(struct svsm_emu *emu)
 }
 
 /*
- * Run the TPM 2.0 command @cmd (@len bytes) and write the response to @rsp,
- * which may overlap the command: everything needed is read first. Returns
- * the response size.
+ * Run the TPM 2.0 command @cmd (@len bytes, maybe 0) and write the response
+ * to @rsp, which may overlap the command: everything needed is read first.
+ * Returns the response size. The checks and their order are the TCG
+ * reference TPM's (COCONUT's libtcgtpm: ExecuteCommand() in ExecCommand.c,
+ * CommandDispatcher() in CommandDispatcher.c). Its vTPM has been started by
+ * the firmware, so TPM2_Startup answers TPM_RC_INITIALIZE. Of the commands
+ * only TPM2_GetRandom runs; any other is answered TPM_RC_COMMAND_CODE, as
+ * the reference TPM answers a command it does not implement.
  */
 static u32 tpm_execute(struct svsm_emu *emu, const u8 *cmd, u32 len, u8 *rsp)
 {
-	u32 code = get_be32(cmd + 6), rc = TPM_RC_SUCCESS, size = TPM_HEADER_SIZE;
-	u16 requested = 0, i;
+	u32 rc = TPM_RC_SUCCESS, size = TPM_HEADER_SIZE, code = 0;
+	u16 tag = 0, requested = 0, i;
 
-	if (get_be32(cmd + 2) != len)
-		rc = TPM_RC_COMMAND_SIZE;	/* header size must match the buffer */
-	else if (code == TPM_CC_GET_RANDOM && len < TPM_HEADER_SIZE + 2)
-		rc = TPM_RC_COMMAND_SIZE;	/* no bytesRequested */
-	else if (code == TPM_CC_GET_RANDOM)
-		requested = get_be16(cmd + TPM_HEADER_SIZE);
-	else if (code != TPM_CC_STARTUP)
+	if (len >= 2)
+		tag = get_be16(cmd);
+	if (len >= TPM_HEADER_SIZE)
+		code = get_be32(cmd + 6);
+
+	if (len < 2)
+		rc = TPM_RC_INSUFFICIENT;		/* no tag */
+	else if (tag != TPM_ST_NO_SESSIONS && tag != TPM_ST_SESSIONS)
+		rc = TPM_RC_BAD_TAG;
+	else if (len < 6)
+		rc = TPM_RC_INSUFFICIENT;		/* no commandSize */
+	else if (get_be32(cmd + 2) != len)
+		rc = TPM_RC_COMMAND_SIZE;		/* commandSize must be the bytes sent */
+	else if (len < TPM_HEADER_SIZE)
+		rc = TPM_RC_INSUFFICIENT;		/* no commandCode */
+	else if (code != TPM_CC_STARTUP && code != TPM_CC_GET_RANDOM)
 		rc = TPM_RC_COMMAND_CODE;
+	else if (code == TPM_CC_STARTUP)
+		rc = TPM_RC_INITIALIZE;			/* already started */
+	else if (tag == TPM_ST_SESSIONS)
+		rc = TPM_RC_COMMAND_CODE;		/* emulator: sessions not modelled */
+	else if (len < TPM_HEADER_SIZE + 2)
+		rc = TPM_RC_INSUFFICIENT + TPM_RC_P_1;	/* no bytesRequested */
+	else if (len > TPM_HEADER_SIZE + 2)
+		rc = TPM_RC_SIZE;			/* bytes left over */
+	else
+		requested = get_be16(cmd + TPM_HEADER_SIZE);
 
-	if (rc == TPM_RC_SUCCESS && code == TPM_CC_GET_RANDOM) {
+	if (rc == TPM_RC_SUCCESS) {
 		if (requested > TPM_GET_RANDOM_MAX)
 			requested = TPM_GET_RANDOM_MAX;
 		put_be16(rsp + TPM_HEADER_SIZE, requested);	/* TPM2B_DIGEST */
@@ -774,7 +840,7 @@ static u32 tpm_execute(struct svsm_emu *emu, const u8 *cmd, u32 len, u8 *rsp)
 			rsp[TPM_HEADER_SIZE + 2 + i] = tpm_random_byte(emu);
 		size += 2 + requested;
 	}
-	put_be16(rsp, TPM_ST_NO_SESSIONS);
+	put_be16(rsp, rc == TPM_RC_BAD_TAG ? TPM_ST_RSP_COMMAND : TPM_ST_NO_SESSIONS);
 	put_be32(rsp + 2, size);
 	put_be32(rsp + 6, rc);
 	return size;
@@ -782,35 +848,47 @@ static u32 tpm_execute(struct svsm_emu *emu, const u8 *cmd, u32 len, u8 *rsp)
 
 static u32 vtpm_cmd(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs)
 {
+	u64 gpa = regs->rcx;
 	u32 len;
 	u8 *buf;
 
 	(void)cpu;
-	/* COCONUT does not require alignment but always reads a whole page. */
-	buf = guest_map(emu, regs->rcx, SVSM_VTPM_BUFFER_SIZE);
+	if (!gpa)
+		return SVSM_ERR_INVALID_PARAMETER;		/* vtpm.rs:188 */
+	/* vtpm.rs:198: the platform command is read alone; unreadable is INVALID_PARAMETER. */
+	buf = guest_region(emu, gpa, 4);
+	if (!buf)
+		return SVSM_ERR_INVALID_PARAMETER;
+	/* vtpm.rs:37-51, 200: a command COCONUT does not know is INVALID_PARAMETER. */
+	if (get_le32(buf + SVSM_VTPM_REQ_CMD) != SVSM_VTPM_SEND_COMMAND)
+		return SVSM_ERR_INVALID_PARAMETER;
+	/* vtpm.rs:208-209: no alignment needed, but a whole page is read. */
+	buf = guest_region(emu, gpa, SVSM_VTPM_BUFFER_SIZE);
 	if (!buf)
 		return SVSM_ERR_INVALID_ADDRESS;
-	if (get_le32(buf + SVSM_VTPM_REQ_CMD) != SVSM_VTPM_SEND_COMMAND)
-		return SVSM_ERR_UNSUPPORTED_CALL;
-	if (buf[SVSM_VTPM_REQ_LOCALITY] != 0)
-		return SVSM_ERR_INVALID_PARAMETER;
+	/* vtpm.rs:102-108: locality 0, inbuf_size <= 4087 (an empty command is sent). */
 	len = get_le32(buf + SVSM_VTPM_REQ_INBUF_SIZE);
-	if (len < TPM_HEADER_SIZE || len > SVSM_VTPM_BUFFER_SIZE - SVSM_VTPM_REQ_INBUF)
+	if (buf[SVSM_VTPM_REQ_LOCALITY] != 0 || len > SVSM_VTPM_BUFFER_SIZE - SVSM_VTPM_REQ_INBUF)
 		return SVSM_ERR_INVALID_PARAMETER;
 
 	len = tpm_execute(emu, buf + SVSM_VTPM_REQ_INBUF, len, buf + SVSM_VTPM_RESP_OUTBUF);
-	put_le32(buf + SVSM_VTPM_RESP_OUTBUF_SIZE, len);
+	put_le32(buf + SVSM_VTPM_RESP_OUTBUF_SIZE, len);	/* vtpm.rs:148-156 */
 	return SVSM_SUCCESS;
 }
 
-/* ---- APIC protocol (3, COCONUT): no features, registration only acknowledged. */
+/*
+ * ---- APIC protocol (3, COCONUT): offered when the CPU uses APIC emulation
+ * (apic.rs:106). No features; registration is only acknowledged. The
+ * emulator has no APIC to emulate, so READ_REGISTER, WRITE_REGISTER and
+ * CONFIGURE_VECTOR answer UNSUPPORTED_CALL (COCONUT runs them, apic.rs:71-103).
+ */
 
 static u32 apic_query_features(struct svsm_emu *emu, unsigned int cpu,
 			       struct svsm_emu_regs *regs)
 {
 	(void)emu;
 	(void)cpu;
-	regs->rcx = 0;
+	regs->rcx = 0;					/* apic.rs:33 */
 	return SVSM_SUCCESS;
 }
 
@@ -818,26 +896,42 @@ static u32 apic_configure(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 {
 	(void)emu;
 	(void)cpu;
+	/* apic.rs:37-69: no output register is written. */
 	switch (regs->rcx) {
 	case 0:				/* query registration state */
-		regs->rcx = 0;
-		return SVSM_SUCCESS;
 	case 1:				/* deregister */
 	case 2:				/* register */
 		return SVSM_SUCCESS;
 	default:
-		return SVSM_ERR_INVALID_PARAMETER;
+		return SVSM_ERR_INVALID_PARAMETER;	/* apic.rs:58-60 */
 	}
 }
 
-/* ---- UEFI MM protocol (4, COCONUT draft). */
+/* ---- UEFI MM protocol (4, COCONUT). */
+
+#define UEFI_MM_HEADER_SIZE	24		/* MmCoreHeader: GUID, u64 message size */
+#define UEFI_MM_BUFFER_LIMIT	0x40000		/* uefivars.rs:43 */
 
 static u32 uefi_mm_request(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs *regs)
 {
-	(void)emu;
+	u64 gpa = regs->rcx, size = regs->rdx;
+	const u8 *hdr;
+
 	(void)cpu;
-	(void)regs;
-	return SVSM_ERR_INVALID_REQUEST;	/* no variable store is emulated */
+	/* uefivars.rs:47-65, in this order. */
+	if (!gpa)
+		return SVSM_ERR_INVALID_PARAMETER;
+	if (!guest_region(emu, gpa, 1) || EMU_PAGE_OFFSET(gpa))
+		return SVSM_ERR_INVALID_ADDRESS;
+	if (size < UEFI_MM_HEADER_SIZE || size > UEFI_MM_BUFFER_LIMIT)
+		return SVSM_ERR_INVALID_PARAMETER;
+	hdr = guest_region(emu, gpa, UEFI_MM_HEADER_SIZE);	/* uefivars.rs:77 */
+	if (!hdr)
+		return SVSM_ERR_INVALID_ADDRESS;
+	if (get_le64(hdr + 16) > size - UEFI_MM_HEADER_SIZE)
+		return SVSM_ERR_INVALID_PARAMETER;		/* uefivars.rs:80 */
+	/* Emulator only: no variable store to hand the request to (uefivars.rs:85). */
+	return SVSM_ERR_INVALID_REQUEST;
 }
 
 /* ---- Dispatch. */

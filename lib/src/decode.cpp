@@ -241,18 +241,21 @@ constexpr Note kNotes[] = {
 
     // INVALID_ADDRESS
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_CORE, SVSM_CORE_REMAP_CA,
-     "The new Calling Area overlaps another vCPU's registered Calling Area, a VMSA or the SVSM's memory, or is "
-     "not guest RAM. COCONUT-SVSM zeroes the first 8 bytes of the target page before it checks for overlap, so "
-     "a refused remap may still have changed that page.",
+     "The new Calling Area is not guest RAM, lies in the SVSM's memory, or is a page in use as a VMSA or as a "
+     "registered Calling Area, this CPU's current one included. COCONUT-SVSM (commit f4bc4bcd) checks this "
+     "before it writes anything; only a remap it accepts zeroes the first 8 bytes of the new page.",
      "Do not remap the Calling Area: the kernel cannot learn of it, and the spec forbids independent components "
      "to issue REMAP_CA. A test that must do it should use a fresh page owned only by the caller and remap back "
      "to the kernel's Calling Area on the same CPU with interrupts disabled."},
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_CORE, SVSM_CORE_PVALIDATE,
-     "The list at RCX, or a page named in it, is not guest memory, or a listed page belongs to the SVSM.",
+     "The list at RCX, or a page named in it, is not guest memory the SVSM may use: outside guest RAM, in the "
+     "SVSM's memory, a VMSA page, or the first 8 bytes of a registered Calling Area (COCONUT-SVSM f4bc4bcd "
+     "reads the list only through such checks).",
      "List only pages of ordinary guest RAM outside the SVSM region, and put the list itself in guest RAM."},
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_CORE, SVSM_CORE_CREATE_VCPU,
-     "The VMSA page (RCX) or the Calling Area (RDX) overlaps the SVSM's memory, an active VMSA or an active "
-     "Calling Area.",
+     "The VMSA page (RCX) or the Calling Area (RDX) is not page aligned, is the same page as the other, or "
+     "overlaps the SVSM's memory, an active VMSA or an active Calling Area. COCONUT-SVSM checks both pages "
+     "before the APIC ID, so this answer wins over a bad APIC ID.",
      "Use fresh 4 KiB-aligned pages for the VMSA and the Calling Area; delete a vCPU's old VMSA before "
      "reusing its pages."},
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_CORE, SVSM_CORE_DEPOSIT_MEM,
@@ -269,7 +272,8 @@ constexpr Note kNotes[] = {
      "Put the operation structure and all buffers in private guest RAM; the report, manifest and certificate "
      "buffers must be page aligned."},
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_VTPM, SVSM_VTPM_CMD,
-     "RCX does not point to a 4 KiB guest buffer the SVSM can read and write.",
+     "The 4 KiB from RCX are not all guest memory the SVSM can read and write (COCONUT-SVSM reads a whole "
+     "page whatever the alignment).",
      "Pass the GPA of one page of private guest RAM."},
     {SVSM_ERR_INVALID_ADDRESS, SVSM_PROTOCOL_UEFI_MM, SVSM_UEFI_MM_REQUEST,
      "The buffer at RCX (RDX bytes) is not guest memory the SVSM can access.",
@@ -300,19 +304,23 @@ constexpr Note kNotes[] = {
      "The output area has no room for even one entry (its GPA is at page offset 0xFF8 or above).",
      "Pass an output area that starts early enough in its page to hold the header and at least one entry."},
     {SVSM_ERR_INVALID_PARAMETER, SVSM_PROTOCOL_CORE, SVSM_CORE_CONFIGURE_VTOM,
-     "Reserved bits are set in RCX: the query form must be exactly RCX = 1, and the configure form needs bits "
-     "11:5 clear.",
+     "Reserved bits are set in RCX: the spec wants the query form to be exactly RCX = 1, and the configure "
+     "form needs bits 11:5 clear. (COCONUT-SVSM ignores bits 63:1 of a query and answers RCX = 0.)",
      "Use RCX = 1 to query."},
     {SVSM_ERR_INVALID_PARAMETER, SVSM_PROTOCOL_ATTEST, kAnyCall,
      "Most often a buffer is too small: the SVSM then returns the sizes it needs in RCX (services manifest), "
      "RDX (certificates) and R8 (report). Other causes: a nonce length other than 64 or a nonce that crosses a "
      "page, a report, manifest or certificate buffer that is not page aligned, reserved fields not zero, a "
-     "certificate buffer over 16 KiB (COCONUT-SVSM), or a service manifest version other than 0.",
+     "certificate buffer over 16 KiB (COCONUT-SVSM), or a service manifest version other than 0. When it has "
+     "certificates, COCONUT-SVSM (f4bc4bcd) answers RDX = 16384, its whole certificate buffer, so only a "
+     "16 KiB certificate buffer is large enough.",
      "Read RCX, RDX and R8 and retry with buffers at least that large, rounded up to whole pages (Linux's "
      "configfs-tsm does this up to 3 times); use a 64-byte nonce."},
     {SVSM_ERR_INVALID_PARAMETER, SVSM_PROTOCOL_VTPM, SVSM_VTPM_CMD,
-     "The request in the buffer is malformed: an unsupported platform command (only TPM_SEND_COMMAND = 8 is "
-     "defined), a locality other than 0, or a command larger than the page allows (4087 bytes).",
+     "RCX is 0 or not guest memory the SVSM can read, or the request is malformed: a platform command other "
+     "than TPM_SEND_COMMAND (8; COCONUT-SVSM answers INVALID_PARAMETER, the spec UNSUPPORTED_CALL), a locality "
+     "other than 0, or a command larger than the page allows (4087 bytes). An empty or malformed TPM command "
+     "is not refused: the TPM answers it inside the response (for example TPM_RC_INSUFFICIENT).",
      "Check the request header: u32 command 8, u8 locality 0, u32 input size, then the TPM command."},
     {SVSM_ERR_INVALID_PARAMETER, SVSM_PROTOCOL_APIC, SVSM_APIC_CONFIGURE,
      "RCX holds a value CONFIGURE does not define (COCONUT versions differ in the values they accept).", ""},

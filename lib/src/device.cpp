@@ -93,7 +93,14 @@ Device Device::open(const std::string& path) {
   if (fd < 0 && errno == EACCES) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(errno, "open " + path);
   Device dev(fd);
-  auto info = dev.info();
+  Info info;
+  try {
+    info = dev.info();
+  } catch (const Error& e) {
+    // Any other file answers GET_INFO with ENOTTY (or EINVAL): say what it is not.
+    if (e.errno_value() != ENOTTY && e.errno_value() != EINVAL) throw;
+    throw Error(ENOTTY, path, "not an svsm_diag device");
+  }
   if (info.abi_version != SVSM_DIAG_ABI_VERSION)
     throw Error(EPROTO, "open " + path,
                 "module ABI version " + std::to_string(info.abi_version) + ", this svsmctl speaks " +

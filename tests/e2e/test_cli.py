@@ -103,7 +103,8 @@ def test_call_with_buffer_in_pages(emu):
     req = (req + startup).ljust(4096, b"\0")
     doc = emu.svsmctl_json("call", "vtpm", "cmd", "--buffer", req.hex(), "--buffer-in", "pages", "--unsafe")
     buf = bytes.fromhex(doc["results"][0]["buffer"])
-    assert buf[:4] == (10).to_bytes(4, "little") and buf[4:14] == bytes.fromhex("80010000000a00000000")
+    # TPM_RC_INITIALIZE: the firmware already started the vTPM (TCG reference TPM).
+    assert buf[:4] == (10).to_bytes(4, "little") and buf[4:14] == bytes.fromhex("80010000000a00000100")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -116,7 +117,8 @@ def test_call_with_buffer_in_pages(emu):
     (["call", "vtpm", "cmd", "--buffer", "00", "--rcx", "1", "--unsafe"], "the buffer's address goes in rcx"),
     (["attest", "--nonce", "00"], "--nonce: expected exactly 64 bytes"),
     (["attest", "--service", "nosuch"], "--service 'nosuch': use vtpm, uefi-mm or a GUID"),
-    (["explain", "0xzz"], "CODE '0xzz': not a result code"),
+    (["explain", "0xzz"], "CODE '0xzz': not a number"),
+    (["explain", "zz"], "CODE 'zz': not a result code"),
     (["status", "--format", "xml"], "xml not in {text,json,prometheus}"),
     (["nosuchcommand"], "unknown command 'nosuchcommand'"),
 ])
@@ -203,6 +205,37 @@ def test_attest_single_service_json(emu):
 def test_attest_unknown_service_is_decoded(emu):
     r = run(emu, "attest", "--service", "11111111-2222-3333-4444-555555555555", rc=SVSM_ERROR)
     assert "SVSM_ERR_UNSUPPORTED_PROTOCOL" in r.err
+
+
+# ---- error messages say one true thing ----
+
+def test_svsm_error_is_followed_by_its_meaning_not_strerror(emu):
+    r = run(emu, "attest", "--service", "vtpm", "--manifest-version", "1", rc=SVSM_ERROR)
+    assert "ATTEST: SVSM_ERR_INVALID_PARAMETER (0x80000005): " in r.err
+    assert "Input/output error" not in r.err and ".:" not in r.err
+
+
+def test_busy_svsm_is_not_reported_as_a_busy_device(emu):
+    emu.inject("busy 5000")
+    r = run(emu, "attest", rc=SVSM_ERROR)
+    emu.inject("none")
+    assert "Device or resource busy" not in r.err and "BUSY" in r.err, r.err
+
+
+@pytest.mark.parametrize("device,text", [
+    ("/nonexistent", "open /nonexistent: No such file or directory"),
+    ("/dev/null", "/dev/null: not an svsm_diag device"),
+])
+def test_device_named_in_message_and_hint(emu, device, text):
+    r = run(emu, "--device", device, "cpus", rc=UNAVAILABLE)
+    assert text in r.err and f"hint: --device {device}" in r.err
+    assert "/dev/svsm_diag" not in r.err and "Inappropriate ioctl" not in r.err
+
+
+def test_usage_error_points_at_the_commands_man_page(emu):
+    r = run(emu, "call", "9", "0", rc=USAGE)
+    assert "protocol 9 call 0, which svsmctl does not know, can change guest or SVSM state" in r.err
+    assert "svsmctl-call(8)" in r.err
 
 
 # ---- explain (offline: no module needed) ----

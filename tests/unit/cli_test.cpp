@@ -198,11 +198,15 @@ TEST(NumberOptions, DecimalOrHexNeverOctal) {
   EXPECT_EQ(v(text), "");
   EXPECT_EQ(text, "31");
   text = "101";
-  EXPECT_NE(v(text).find("must be at most 100"), std::string::npos);
-  for (std::string bad : {"", "-1", "1e3", "0x", " 1", "abc"}) {
+  EXPECT_NE(v(text).find("too large: at most 100"), std::string::npos);
+  for (std::string bad : {"1e3", "0x", " 1", "abc"}) {
     std::string t = bad;
     EXPECT_NE(v(t).find("not a number"), std::string::npos) << bad;
   }
+  text = "";
+  EXPECT_NE(v(text).find("empty"), std::string::npos);
+  text = "-1";
+  EXPECT_NE(v(text).find("negative"), std::string::npos);
   EXPECT_EQ(run({"protocols", "--cpu", "one"}), 2);
   EXPECT_EQ(run({"check", "--timeout", "ten"}), 3);
 }
@@ -221,6 +225,112 @@ TEST(ExitCodes, ExplainWorksOffline) {
 TEST(ExitCodes, MissingDeviceIsUnavailable) {
   EXPECT_EQ(run({"--device", "/nonexistent/svsm_diag", "cpus"}), 4);
   EXPECT_EQ(run({"--device", "/nonexistent/svsm_diag", "remap-ca"}), 4);
+}
+
+}  // namespace
+
+namespace {
+
+struct Ran {
+  int rc;
+  std::string err;
+};
+
+// A run through the real parser, with what it printed on stderr.
+Ran run_err(std::vector<std::string> args) {
+  args.insert(args.begin(), "svsmctl");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
+  testing::internal::GetCapturedStdout();
+  return {rc, testing::internal::GetCapturedStderr()};
+}
+
+// Shell words: split at spaces, '' is an empty argument.
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w == "''" ? "" : w);
+  return out;
+}
+
+TEST(NumberOptions, EveryRowOfTheCliNumbersTable) {
+  std::ifstream in(CLI_NUMBERS_TABLE);
+  ASSERT_TRUE(in) << CLI_NUMBERS_TABLE;
+  std::string line;
+  int rows = 0;
+  bool head = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (head) {
+      head = false;
+      continue;
+    }
+    std::vector<std::string> cells;
+    std::istringstream cs(line);
+    for (std::string c; std::getline(cs, c, '\t');) cells.push_back(c);
+    ASSERT_EQ(cells.size(), 4u) << line;
+    SCOPED_TRACE(cells[0] + ": svsmctl " + cells[1]);
+    auto r = run_err(words(cells[1]));
+    EXPECT_EQ(r.rc, std::stoi(cells[2]));
+    EXPECT_NE(r.err.find(cells[3]), std::string::npos) << r.err;
+    rows++;
+  }
+  EXPECT_GE(rows, 100);
+}
+
+TEST(Messages, EmptyRegisterIsNotReadAsZero) {
+  auto r = run_err({"call", "core", "query-protocol", "--rcx", ""});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--rcx '': empty"), std::string::npos) << r.err;
+}
+
+TEST(Messages, DeviceGivenIsTheDeviceNamed) {
+  auto r = run_err({"--device", "/nonexistent/svsm_diag", "cpus"});
+  EXPECT_EQ(r.rc, 4);
+  EXPECT_NE(r.err.find("open /nonexistent/svsm_diag: No such file or directory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint: --device /nonexistent/svsm_diag: no such file"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("/dev/svsm_diag"), std::string::npos) << r.err;
+}
+
+TEST(Messages, DeviceThatIsNotSvsmDiag) {
+  auto r = run_err({"--device", "/dev/null", "cpus"});
+  EXPECT_EQ(r.rc, 4);
+  EXPECT_NE(r.err.find("/dev/null: not an svsm_diag device"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint: --device /dev/null"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Inappropriate ioctl"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("GET_INFO"), std::string::npos) << r.err;
+}
+
+TEST(Messages, EmptyDeviceIsAUsageError) {
+  auto r = run_err({"--device", "", "cpus"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--device '': empty"), std::string::npos) << r.err;
+}
+
+TEST(Messages, UsageErrorsPointAtTheCommandsManPage) {
+  auto r = run_err({"call", "core", "frobnicate"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("svsmctl-call(8)"), std::string::npos) << r.err;
+  r = run_err({"explain", "1", "--call", "remap-ca"});
+  EXPECT_NE(r.err.find("svsmctl-explain(8)"), std::string::npos) << r.err;
+  r = run_err({"protocols", "--cpu", "x"});  // caught by the parser
+  EXPECT_NE(r.err.find("svsmctl-protocols(8)"), std::string::npos) << r.err;
+}
+
+TEST(Messages, RefusedCallIsNamedInWords) {
+  auto r = run_err({"call", "9", "0"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("protocol 9 call 0, which svsmctl does not know, can change guest or SVSM state"),
+            std::string::npos)
+      << r.err;
+  r = run_err({"call", "core", "77"});
+  EXPECT_NE(r.err.find("core call 77, which svsmctl does not know,"), std::string::npos) << r.err;
+  r = run_err({"call", "core", "pvalidate"});
+  EXPECT_NE(r.err.find("core pvalidate can change"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -471,24 +471,25 @@ TEST_F(EmuTest, RemapCaIntoSvsmMemoryIsInvalidAddressAndTouchesNothing) {
   EXPECT_EQ(Stats().remaps, 0u);
 }
 
-TEST_F(EmuTest, RemapCaToTheCurrentCaIsANoOp) {
+// COCONUT f4bc4bcd checks the target's CA header with guest_ptr() before it
+// writes (core.rs:475, mm/guestmem.rs:630): every registered CA, the
+// caller's own included, is INVALID_ADDRESS and nothing is zeroed.
+TEST_F(EmuTest, RemapCaToTheCurrentCaIsInvalidAddressAndTouchesNothing) {
   Put8(kCpuCa[0] + 1, 1);  // MEM_AVAILABLE
   Put8(kCpuCa[0] + 8, 0x5a);
   Result r = Core(SVSM_CORE_REMAP_CA, kCpuCa[0]);
-  EXPECT_EQ(r.rax, SVSM_SUCCESS);
+  EXPECT_EQ(r.rax, SVSM_ERR_INVALID_ADDRESS);
+  EXPECT_EQ(r.rcx, kCpuCa[0]);
   EXPECT_EQ(Stats().remaps, 0u);
-  EXPECT_EQ(Get8(kCpuCa[0] + 1), 0);  // zeroed all the same (COCONUT)
+  EXPECT_EQ(Get8(kCpuCa[0] + 1), 1);
   EXPECT_EQ(Get8(kCpuCa[0] + 8), 0x5a);
 }
 
-TEST_F(EmuTest, RemapCaOntoAnotherCpusCaWipesItsPendingFlagFirst) {
-  // Hazard reproduced from COCONUT: the page is zeroed before the overlap
-  // check, so CPU 1 loses a call it has in flight.
+TEST_F(EmuTest, RemapCaOntoAnotherCpusCaIsRefusedBeforeAnythingIsWritten) {
   for (int i = 0; i < 16; i++) Put8(kCpuCa[1] + i, static_cast<uint8_t>(i + 1));
   Result r = Core(SVSM_CORE_REMAP_CA, kCpuCa[1]);
   EXPECT_EQ(r.rax, SVSM_ERR_INVALID_ADDRESS);
-  EXPECT_TRUE(AllEqual(kCpuCa[1], 8, 0));
-  EXPECT_EQ(Get8(kCpuCa[1] + 8), 9);
+  for (int i = 0; i < 16; i++) EXPECT_EQ(Get8(kCpuCa[1] + i), i + 1);
   EXPECT_EQ(svsm_emu_registered_caa(&emu, 0), kCpuCa[0]);
   EXPECT_EQ(svsm_emu_registered_caa(&emu, 1), kCpuCa[1]);
   EXPECT_EQ(Stats().remaps, 0u);
@@ -619,13 +620,16 @@ TEST_F(EmuPvalTest, ListAddressNotEightByteAlignedIsInvalidParameter) {
   EXPECT_TRUE(Valid(0));
 }
 
-TEST_F(EmuPvalTest, UnmappableListIsInvalidParameter) {
-  EXPECT_EQ(Pval(kUnmapped).rax, SVSM_ERR_INVALID_PARAMETER);
+// core.rs:418-421: the header is read through guest_ptr(), which refuses
+// memory that is not the guest's with INVALID_ADDRESS (COCONUT f4bc4bcd).
+TEST_F(EmuPvalTest, UnmappableListIsInvalidAddress) {
+  EXPECT_EQ(Pval(kUnmapped).rax, SVSM_ERR_INVALID_ADDRESS);
 }
 
-TEST_F(EmuPvalTest, ListInSvsmMemoryIsInvalidParameter) {
+TEST_F(EmuPvalTest, ListInSvsmMemoryIsInvalidAddress) {
   WriteList(kSvsmBase, {PoolPage(0)});
-  EXPECT_EQ(Pval(kSvsmBase).rax, SVSM_ERR_INVALID_PARAMETER);
+  EXPECT_EQ(Pval(kSvsmBase).rax, SVSM_ERR_INVALID_ADDRESS);
+  EXPECT_EQ(Next(kSvsmBase), 0);
   EXPECT_TRUE(Valid(0));
 }
 
@@ -935,11 +939,13 @@ TEST_F(EmuTest, ConfigureVtomQueryAnswersUnsupported) {
   EXPECT_EQ(r.r8, 0x66u);
 }
 
-TEST_F(EmuTest, ConfigureVtomQueryWithOtherBitsIsInvalidParameter) {
-  EXPECT_EQ(Core(SVSM_CORE_CONFIGURE_VTOM, 3).rax, SVSM_ERR_INVALID_PARAMETER);
+// core.rs:289-294: bit 0 alone decides; COCONUT ignores bits 63:1 of a
+// query (the spec wants INVALID_PARAMETER).
+TEST_F(EmuTest, ConfigureVtomQueryIgnoresOtherBits) {
+  EXPECT_EQ(Core(SVSM_CORE_CONFIGURE_VTOM, 3).rax, SVSM_SUCCESS);
   Result r = Core(SVSM_CORE_CONFIGURE_VTOM, 1 | (1ull << 63));
-  EXPECT_EQ(r.rax, SVSM_ERR_INVALID_PARAMETER);
-  EXPECT_EQ(r.rcx, 1 | (1ull << 63));
+  EXPECT_EQ(r.rax, SVSM_SUCCESS);
+  EXPECT_EQ(r.rcx, 0u);
 }
 
 TEST_F(EmuTest, ConfigureVtomConfigureIsInvalidRequest) {
