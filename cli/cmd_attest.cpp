@@ -77,9 +77,14 @@ Evidence attest_configfs(const AttestOptions& o, const svsm::AttestRequest& req)
     throw UsageError(fmt::format("--privlevel {}: {}; use --privlevel {} or more, or leave it out", e.privlevel,
                                  e.detail(), e.floor));
   } catch (const svsm::Error& e) {
-    // EIO/EBUSY: the provider's SVSM call failed (exit 5). Anything else is
-    // about configfs-tsm itself, not the module: no module hints.
-    if (e.errno_value() == EIO || e.errno_value() == EBUSY) throw;
+    // The provider's SVSM call failed: exit 5 with what its errno means
+    // (configfs-tsm passes no SVSM result code; --via module shows it).
+    // Anything else is about configfs-tsm itself: no module hints.
+    const int err = e.errno_value();
+    if (e.operation() == svsm::kTsmOutblobOperation && !svsm::call_failure_text(err).empty())
+      throw svsm::Error(err, "ATTEST through configfs-tsm",
+                        fmt::format("{}; for the SVSM's result code use --via module",
+                                    svsm::call_failure_text(err)));
     throw std::runtime_error(e.what());
   }
   return {"configfs-tsm", std::move(r.report), std::move(r.manifest), std::move(r.certificates), std::nullopt,
@@ -298,7 +303,7 @@ void add_attest(CLI::App& app, Registry& reg) {
       ->type_name("N")->transform(number_validator(UINT32_MAX));
   sub->add_option("--via", o->via,
                   "configfs-tsm or module (default: configfs-tsm when the kernel offers SVSM attestation there)")
-      ->type_name("PATH")->check(CLI::IsMember({"configfs-tsm", "module"}));
+      ->check(CLI::IsMember({"configfs-tsm", "module"}));
   sub->add_option("--privlevel", o->privlevel, "configfs-tsm privlevel to ask for, 0-3 (default: not set)")
       ->type_name("N")->transform(number_validator(3));
   auto* verify = sub->add_flag("--verify", o->verify,

@@ -120,7 +120,7 @@ int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
 void add_verify(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<VerifyCmdOptions>();
   auto* sub = app.add_subcommand("verify", "Verify attestation evidence in a directory (attest --out, snpguest)");
-  sub->add_option("dir", o->dir, "The evidence directory")->required()->type_name("DIR");
+  sub->add_option("DIR", o->dir, "The evidence directory")->required()->type_name("DIR");
   sub->add_option("--report", o->report, "The report file (default: DIR/report.bin)")->type_name("FILE");
   add_verify_options(sub, o->v);
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_verify(*o, g, out); });

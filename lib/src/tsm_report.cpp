@@ -87,9 +87,14 @@ class Instance {
     for (int i = 0;; i++) {
       dir_ = base / fmt::format("svsmctl-{}-{:08x}", ::getpid(), rd());
       if (::mkdir(dir_.c_str(), 0700) == 0) return;
-      if (errno != EEXIST || i > 8)
-        throw Error(errno, fmt::format("configfs-tsm: creating the report instance {}", dir_.string()),
-                    errno == EACCES || errno == EPERM ? "run as root" : "");
+      if (errno != EEXIST || i > 8) {
+        const int err = errno;
+        std::string why = err == EACCES || err == EPERM ? "run as root"
+                          : err == ENXIO ? "no report provider is registered (no SEV-SNP guest driver; "
+                                           "svsm_diag's emulated SVSM registers one): use --via module"
+                                         : "";
+        throw Error(err, fmt::format("configfs-tsm: creating the report instance {}", dir_.string()), why);
+      }
     }
   }
   ~Instance() { ::rmdir(dir_.c_str()); }
@@ -153,7 +158,10 @@ TsmResult tsm_attest(const TsmRequest &req, const fs::path &base) {
     write_attr(inst / "inblob", req.nonce.data(), req.nonce.size(), "writing the nonce to inblob");
 
     auto before = read_number(inst / "generation");
-    out.report = must_read(inst / "outblob", "the provider could not make the report");
+    // The provider makes the report here; its errno is the SVSM call's.
+    if (int err = read_attr(inst / "outblob", out.report))
+      throw Error(err, kTsmOutblobOperation,
+                  fmt::format("the report provider '{}' could not make the report", out.provider));
     out.manifest = must_read(inst / "manifestblob", "reading the services manifest");
     out.certificates.clear();
     if (req.certificates) {

@@ -56,6 +56,10 @@ class TsmPrivlevelError : public Error {
   uint32_t privlevel, floor;
 };
 
+// The operation of the svsm::Error thrown when reading outblob fails: the
+// provider's attestation failed (for svsm_diag, the errno of its SVSM call).
+inline constexpr const char *kTsmOutblobOperation = "configfs-tsm outblob";
+
 // Throws TsmPrivlevelError, or svsm::Error with the errno of the step that
 // failed (EBUSY when another writer kept changing the instance).
 [[nodiscard]] TsmResult tsm_attest(const TsmRequest &req, const std::filesystem::path &base = kTsmReportDir);
