@@ -96,11 +96,15 @@ std::optional<long> int_extension(X509 *x, const char *oid) {
   return out;
 }
 
-std::array<uint8_t, 32> spki_sha256(X509 *x) {
+// std::nullopt when the certificate's key cannot be decoded (a malformed
+// or unsupported key: it is then nobody's root).
+std::optional<std::array<uint8_t, 32>> spki_sha256(X509 *x) {
   std::array<uint8_t, 32> out{};
+  EVP_PKEY *key = X509_get0_pubkey(x);
+  if (!key) return std::nullopt;
   unsigned char *der = nullptr;
-  int len = i2d_PUBKEY(X509_get0_pubkey(x), &der);
-  if (len <= 0) throw std::runtime_error("OpenSSL could not encode a public key");
+  int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) return std::nullopt;
   unsigned int n = 0;
   int ok = EVP_Digest(der, static_cast<std::size_t>(len), out.data(), &n, EVP_sha256(), nullptr);
   OPENSSL_free(der);
@@ -445,10 +449,12 @@ Verification verify_evidence(const VerifyInput &in) {
     } else {
       auto digest = spki_sha256(ark.get());
       auto root = std::find_if(in.roots.begin(), in.roots.end(),
-                               [&](const TrustedRoot &t) { return t.spki_sha256 == digest; });
-      if (root == in.roots.end()) {
+                               [&](const TrustedRoot &t) { return digest && t.spki_sha256 == *digest; });
+      if (!digest) {
+        checks.push_back(fail("ark", "the ARK's public key cannot be decoded"));
+      } else if (root == in.roots.end()) {
         checks.push_back(fail("ark", fmt::format("the ARK's key (SHA-256 {}) is not AMD's root key for Milan, "
-                                                 "Genoa or Turin", to_hex(digest))));
+                                                 "Genoa or Turin", to_hex(*digest))));
       } else if (v.product != Product::unknown && root->product != v.product) {
         checks.push_back(fail("ark", fmt::format("the ARK is AMD's root for {} but the report is from {}",
                                                  product_name(root->product), product_name(v.product))));
