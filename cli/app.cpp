@@ -13,6 +13,7 @@
 #include "svsm/error.hpp"
 #include "svsm/module.hpp"
 #include "svsm/version.hpp"
+#include "verify_render.hpp"
 
 namespace svsmctl {
 
@@ -176,6 +177,7 @@ int run(int argc, char** argv) {
   add_call(app, reg);
   add_remap(app, reg);
   add_attest(app, reg);
+  add_verify(app, reg);
   add_explain(app, reg);
   add_check(app, reg);
   add_module(app, reg);

@@ -13,6 +13,9 @@
 #include "svsm/attestation.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/error.hpp"
+#include "svsm/tsm_report.hpp"
+#include "svsm/verify.hpp"
+#include "verify_render.hpp"
 
 namespace svsmctl {
 
@@ -26,7 +29,67 @@ struct AttestOptions {
   std::string nonce_hex, nonce_file, out_dir;
   bool no_certs = false;
   std::optional<uint32_t> cpu;
+  bool verify = false;
+  VerifyOptions v;
+  std::string via;  // "", "configfs-tsm" or "module"
+  std::optional<uint32_t> privlevel;
 };
+
+// What either path brings back.
+struct Evidence {
+  std::string via;
+  std::vector<uint8_t> report, manifest, certificates;
+  std::optional<uint32_t> attempts;  // module only
+  std::string provider;              // configfs-tsm only
+  std::optional<uint32_t> privlevel_floor;
+};
+
+// Auto: configfs-tsm when the kernel offers SVSM attestation through it,
+// else the module. --cpu needs the module, --privlevel configfs-tsm.
+std::string choose_via(const AttestOptions& o) {
+  if (o.via == "module" && o.privlevel)
+    throw UsageError("--privlevel is a configfs-tsm attribute: it needs --via configfs-tsm");
+  if (o.via == "configfs-tsm" && o.cpu)
+    throw UsageError("--cpu needs --via module: configfs-tsm does not choose the CPU");
+  if (!o.via.empty()) return o.via;
+  if (o.privlevel) return "configfs-tsm";
+  if (o.cpu) return "module";
+  try {
+    auto info = svsm::tsm_probe();
+    if (info.present && info.service_provider) return "configfs-tsm";
+  } catch (const svsm::Error&) {
+    // Not usable (not root, say): the module path says what is wrong.
+  }
+  return "module";
+}
+
+Evidence attest_configfs(const AttestOptions& o, const svsm::AttestRequest& req) {
+  svsm::TsmRequest t;
+  t.nonce = req.nonce;
+  t.service = req.service;
+  t.manifest_version = req.manifest_version;
+  t.certificates = req.certificates;
+  t.privlevel = o.privlevel;
+  svsm::TsmResult r;
+  try {
+    r = svsm::tsm_attest(t);
+  } catch (const svsm::TsmPrivlevelError& e) {
+    throw UsageError(fmt::format("--privlevel {}: {}; use --privlevel {} or more, or leave it out", e.privlevel,
+                                 e.detail(), e.floor));
+  } catch (const svsm::Error& e) {
+    // The provider's SVSM call failed: exit 5 with what its errno means
+    // (configfs-tsm passes no SVSM result code; --via module shows it).
+    // Anything else is about configfs-tsm itself: no module hints.
+    const int err = e.errno_value();
+    if (e.operation() == svsm::kTsmOutblobOperation && !svsm::call_failure_text(err).empty())
+      throw svsm::Error(err, "ATTEST through configfs-tsm",
+                        fmt::format("{}; for the SVSM's result code use --via module",
+                                    svsm::call_failure_text(err)));
+    throw std::runtime_error(e.what());
+  }
+  return {"configfs-tsm", std::move(r.report), std::move(r.manifest), std::move(r.certificates), std::nullopt,
+          r.provider, r.privlevel_floor};
+}
 
 std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
   std::array<uint8_t, 64> nonce{};
@@ -80,29 +143,73 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     req.manifest_version = static_cast<uint32_t>(parse_number_arg("--manifest-version", o.manifest_version, UINT32_MAX));
   }
 
-  auto dev = open_device(g);
-  (void)require_svsm(dev, "ATTEST");
-  if (o.cpu) {
-    CpuChoice choice{o.cpu, false};
-    (void)select_cpus(dev, choice, false);  // checks the CPU id
-    req.cpu = o.cpu;
-  }
-  auto r = dev.attest(req);
-  const uint32_t call = req.service ? 1 : 0;
-  if (r.error && !r.status.serviced) throw svsm::Error(r.error, "ATTEST", std::string(svsm::call_failure_text(r.error)));
-  if (r.error) {
-    auto rc = svsm::explain_result(r.result, 1, call);
-    throw svsm::Error(r.error, "ATTEST", fmt::format("{}: {}", result_text(r.result, 1, call), rc.cause),
-                      r.result);
+  const svsm::Expectations expect = parse_expectations(o.v);
+  svsm::CertSet given_certs;
+  if (!o.v.certs_dir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(o.v.certs_dir, ec))
+      throw UsageError(fmt::format("--certs '{}' is not a directory", o.v.certs_dir));
+    given_certs = svsm::certs_from_dir(o.v.certs_dir);
   }
 
+  const std::string via = choose_via(o);
+  Evidence r;
+  if (via == "configfs-tsm") {
+    r = attest_configfs(o, req);
+  } else {
+    auto dev = open_device(g);
+    (void)require_svsm(dev, "ATTEST");
+    if (o.cpu) {
+      CpuChoice choice{o.cpu, false};
+      (void)select_cpus(dev, choice, false);  // checks the CPU id
+      req.cpu = o.cpu;
+    }
+    auto m = dev.attest(req);
+    const uint32_t call = req.service ? 1 : 0;
+    if (m.error && !m.status.serviced)
+      throw svsm::Error(m.error, "ATTEST", std::string(svsm::call_failure_text(m.error)));
+    if (m.error) {
+      auto rc = svsm::explain_result(m.result, 1, call);
+      throw svsm::Error(m.error, "ATTEST", fmt::format("{}: {}", result_text(m.result, 1, call), rc.cause),
+                        m.result);
+    }
+    r = {"module", std::move(m.report), std::move(m.manifest), std::move(m.certificates), m.attempts, {}, {}};
+  }
+
+  // The certificates the SVSM returned, for the hand-off files and --verify.
+  const svsm::CertSet table_certs = svsm::certs_from_table(r.certificates);
+
   // The evidence first: what svsmctl cannot parse, a verifier still may.
+  // Besides svsmctl's own files: the report and DER certificates named as
+  // snpguest and go-sev-guest read them (report.bin, vcek.der or vlek.der,
+  // ask.der, ark.der). Table entries that are not certificates (the
+  // emulated SVSM's placeholder) get no .der file.
+  std::vector<std::string> written;
   if (!o.out_dir.empty()) {
     fs::create_directories(o.out_dir);
-    write_file(fs::path(o.out_dir) / "report.bin", r.report);
-    write_file(fs::path(o.out_dir) / "manifest.bin", r.manifest);
-    write_file(fs::path(o.out_dir) / "nonce.bin", req.nonce);
-    if (!r.certificates.empty()) write_file(fs::path(o.out_dir) / "certs.bin", r.certificates);
+    auto put = [&](const std::string& name, std::span<const uint8_t> data) {
+      write_file(fs::path(o.out_dir) / name, data);
+      written.push_back(name);
+    };
+    put("report.bin", r.report);
+    put("manifest.bin", r.manifest);
+    put("nonce.bin", req.nonce);
+    if (!r.certificates.empty()) put("certs.bin", r.certificates);
+    for (auto [name, cert] : {std::pair{"vcek.der", &table_certs.vcek}, std::pair{"vlek.der", &table_certs.vlek},
+                              std::pair{"ask.der", &table_certs.ask}, std::pair{"ark.der", &table_certs.ark}})
+      if (svsm::is_der_certificate(cert->der)) put(name, cert->der);
+  }
+
+  std::optional<svsm::Verification> verification;
+  if (o.verify) {
+    svsm::VerifyInput in;
+    in.report = r.report;
+    in.nonce = std::span<const uint8_t>(req.nonce);
+    in.manifest = std::span<const uint8_t>(r.manifest);
+    in.certs = given_certs;
+    in.certs.fill_from(table_certs);
+    in.expect = expect;
+    verification = svsm::verify_evidence(in);
   }
 
   auto report = svsm::parse_snp_report(r.report);
@@ -129,12 +236,24 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     auto& cs = doc["certificates"] = nlohmann::ordered_json::array();
     for (const auto& c : certs)
       cs.push_back({{"guid", c.guid.to_string()}, {"name", svsm::guid_name(c.guid)}, {"size", c.length}});
-    doc["attempts"] = r.attempts;
-    if (!o.out_dir.empty()) doc["out"] = o.out_dir;
+    doc["via"] = r.via;
+    if (!r.provider.empty()) doc["provider"] = r.provider;
+    if (r.privlevel_floor) doc["privlevel_floor"] = *r.privlevel_floor;
+    doc["attempts"] = r.attempts ? nlohmann::ordered_json(*r.attempts) : nlohmann::ordered_json(nullptr);
+    if (!o.out_dir.empty()) {
+      doc["out"] = o.out_dir;
+      doc["files"] = written;
+    }
+    if (verification) doc["verification"] = verification_json(*verification);
     out.document(doc);
   } else {
     out.print("Attestation report: {} bytes, version {}, VMPL {}, {}\n", r.report.size(), report.version,
               report.vmpl, report.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
+    if (r.via == "configfs-tsm")
+      out.print("  via configfs-tsm, provider {}{}\n", r.provider.empty() ? "(unknown)" : r.provider,
+                r.privlevel_floor ? fmt::format(", privlevel_floor {}", *r.privlevel_floor) : "");
+    else
+      out.print("  via the svsm_diag module\n");
     if (report.emulated())
       out.print("  {}\n", out.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware", Tone::warn));
     out.print("  REPORT_DATA: {}\n", svsm::to_hex(report.report_data));
@@ -148,9 +267,13 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     }
     out.print("Certificates: {}\n", certs.size());
     for (const auto& c : certs) out.print("  {}: {} bytes\n", guid_label(c.guid), c.length);
-    if (!o.out_dir.empty())
-      out.print("Written to {}: report.bin manifest.bin nonce.bin{}\n", o.out_dir,
-                r.certificates.empty() ? "" : " certs.bin");
+    if (!o.out_dir.empty()) out.print("Written to {}: {}\n", o.out_dir, fmt::join(written, " "));
+    if (verification) print_verification(out, *verification);
+  }
+  if (verification) {
+    if (verification->verdict == svsm::EvidenceVerdict::failed)
+      out.error("verification failed: " + verification->summary, "see the failed checks above");
+    return verification_exit(*verification);
   }
   if (!binds) {
     out.error("REPORT_DATA does not equal SHA-512(nonce || manifest): the report does not bind this manifest",
@@ -173,11 +296,19 @@ void add_attest(CLI::App& app, Registry& reg) {
   auto* nonce_file = sub->add_option("--nonce-file", o->nonce_file, "Read the 64-byte nonce from FILE")
                          ->type_name("FILE");
   nonce->excludes(nonce_file);
-  sub->add_option("--out", o->out_dir, "Write report.bin, manifest.bin, certs.bin and nonce.bin to DIR")
+  sub->add_option("--out", o->out_dir, "Write the evidence (report.bin, manifest.bin, nonce.bin, certs.bin, *.der) to DIR")
       ->type_name("DIR");
   sub->add_flag("--no-certs", o->no_certs, "Do not ask for the certificate table");
   sub->add_option("--cpu", o->cpu, "CPU to issue the call on (default: any)")
       ->type_name("N")->transform(number_validator(UINT32_MAX));
+  sub->add_option("--via", o->via,
+                  "configfs-tsm or module (default: configfs-tsm when the kernel offers SVSM attestation there)")
+      ->check(CLI::IsMember({"configfs-tsm", "module"}));
+  sub->add_option("--privlevel", o->privlevel, "configfs-tsm privlevel to ask for, 0-3 (default: not set)")
+      ->type_name("N")->transform(number_validator(3));
+  auto* verify = sub->add_flag("--verify", o->verify,
+                               "Verify the report: REPORT_DATA, signature, AMD chain, TCB, expectations");
+  add_verify_options(sub, o->v, verify);
   reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_attest(*o, g, out); });
 }
 

@@ -33,4 +33,25 @@
 #define SVSM_DIAG_SNP_TRANSPORT 0
 #endif
 
+/*
+ * configfs-tsm report providers: 6.7 to 6.12 register a struct tsm_ops with
+ * tsm_register() (drivers/virt/coco/tsm.ko); later kernels renamed them
+ * struct tsm_report_ops and tsm_report_register()
+ * (drivers/virt/coco/guest/tsm_report.ko) and gave tsm_register() to device
+ * TSMs. The probe for the newer names comes first.
+ */
+#if defined(SVSM_DIAG_HAVE_TSM_REPORT_REGISTER) && IS_ENABLED(CONFIG_TSM_REPORTS)
+#define SVSM_DIAG_TSM 1
+typedef struct tsm_report_ops svsm_diag_tsm_ops_t;
+#define SVSM_DIAG_TSM_REGISTER		tsm_report_register
+#define SVSM_DIAG_TSM_UNREGISTER	tsm_report_unregister
+#elif defined(SVSM_DIAG_HAVE_TSM_OPS_REGISTER) && IS_ENABLED(CONFIG_TSM_REPORTS)
+#define SVSM_DIAG_TSM 1
+typedef struct tsm_ops svsm_diag_tsm_ops_t;
+#define SVSM_DIAG_TSM_REGISTER		tsm_register
+#define SVSM_DIAG_TSM_UNREGISTER	tsm_unregister
+#else
+#define SVSM_DIAG_TSM 0
+#endif
+
 #endif /* SVSM_DIAG_COMPAT_H */

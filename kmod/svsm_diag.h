@@ -120,6 +120,10 @@ int svsm_diag_emu_register_buffer(void *va, size_t len);
 void svsm_diag_emu_unregister_buffer(void *va);
 extern const struct svsm_diag_transport svsm_diag_emu_transport;
 
+/* svsm_diag_tsm.c: the emulated SVSM as configfs-tsm report provider */
+void svsm_diag_tsm_init(unsigned int vmpl);
+void svsm_diag_tsm_exit(void);
+
 /* svsm_diag_main.c */
 u32 svsm_diag_backend(void);
 

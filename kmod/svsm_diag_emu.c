@@ -598,6 +598,7 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 	emu_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("fault", 0600, emu_debugfs, NULL, &emu_fault_fops);
 	debugfs_create_file("state", 0400, emu_debugfs, NULL, &emu_state_fops);
+	svsm_diag_tsm_init(emu_vmpl);
 	return 0;
 
 err_hp:
@@ -611,6 +612,7 @@ err_free:
 
 void svsm_diag_emu_exit(void)
 {
+	svsm_diag_tsm_exit();
 	debugfs_remove_recursive(emu_debugfs);
 	if (emu_hp_state >= 0)
 		cpuhp_remove_state_nocalls(emu_hp_state);

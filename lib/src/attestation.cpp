@@ -15,6 +15,7 @@ namespace svsm {
 namespace {
 
 static_assert(SVSM_GUID_ENTRY_SIZE == 24);
+static_assert(SNP_REPORT_SIZE == kSnpReportSize && SNP_REPORT_SIGNATURE == kSnpSignedBytes);
 constexpr std::size_t kEntrySize = SVSM_GUID_ENTRY_SIZE;
 
 uint32_t get_le32(std::span<const uint8_t> b, std::size_t off) noexcept {
@@ -194,17 +195,45 @@ SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
                                  bytes.size(), SNP_REPORT_SIZE));
   static_assert(SNP_REPORT_SIGNATURE + sizeof(SnpReport::signature) == SNP_REPORT_SIZE);
 
+  // Offsets from the ABI's ATTESTATION_REPORT table; those svsm_spec.h
+  // names are shared with the emulator.
   SnpReport r;
   r.version = get_le32(bytes, SNP_REPORT_VERSION);
   r.guest_svn = get_le32(bytes, SNP_REPORT_GUEST_SVN);
   r.policy = get_le64(bytes, SNP_REPORT_POLICY);
+  get_bytes(bytes, 0x10, r.family_id);
+  get_bytes(bytes, 0x20, r.image_id);
   r.vmpl = get_le32(bytes, SNP_REPORT_VMPL);
   r.signature_algo = get_le32(bytes, SNP_REPORT_SIG_ALGO);
+  r.current_tcb = get_le64(bytes, 0x38);
+  r.platform_info = get_le64(bytes, 0x40);
+  r.signer_info = get_le32(bytes, 0x48);
   get_bytes(bytes, SNP_REPORT_REPORT_DATA, r.report_data);
   get_bytes(bytes, SNP_REPORT_MEASUREMENT, r.measurement);
   get_bytes(bytes, SNP_REPORT_HOST_DATA, r.host_data);
+  get_bytes(bytes, 0xe0, r.id_key_digest);
+  get_bytes(bytes, 0x110, r.author_key_digest);
   get_bytes(bytes, SNP_REPORT_REPORT_ID, r.report_id);
+  get_bytes(bytes, 0x160, r.report_id_ma);
+  r.reported_tcb = get_le64(bytes, 0x180);
+  if (r.version >= 3) {
+    r.cpuid_family = bytes[0x188];
+    r.cpuid_model = bytes[0x189];
+    r.cpuid_stepping = bytes[0x18a];
+  }
   get_bytes(bytes, SNP_REPORT_CHIP_ID, r.chip_id);
+  r.committed_tcb = get_le64(bytes, 0x1e0);
+  r.current_build = bytes[0x1e8];
+  r.current_minor = bytes[0x1e9];
+  r.current_major = bytes[0x1ea];
+  r.committed_build = bytes[0x1ec];
+  r.committed_minor = bytes[0x1ed];
+  r.committed_major = bytes[0x1ee];
+  r.launch_tcb = get_le64(bytes, 0x1f0);
+  if (r.version >= 5) {
+    r.launch_mit_vector = get_le64(bytes, 0x1f8);
+    r.current_mit_vector = get_le64(bytes, 0x200);
+  }
   get_bytes(bytes, SNP_REPORT_SIGNATURE, r.signature);
   return r;
 }

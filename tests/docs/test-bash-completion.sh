@@ -76,7 +76,7 @@ expect_includes() {
 }
 
 cases() {
-	local commands=(status cpus protocols call remap-ca attest explain check module completion)
+	local commands=(status cpus protocols call remap-ca attest verify explain check module completion)
 	local globals=(-h --help -V --version --json -q --quiet --color --device)
 
 	# Commands: top level, a prefix, nested, after global options.

@@ -30,7 +30,7 @@ complete_words() {
 }
 . "$here/expect-completions.sh"
 
-expect 'svsmctl ' status cpus protocols call remap-ca attest explain check module completion
+expect 'svsmctl ' status cpus protocols call remap-ca attest verify explain check module completion
 expect 'svsmctl st' status
 expect 'svsmctl module ' load unload status
 expect 'svsmctl completion ' bash zsh fish

@@ -39,7 +39,7 @@ mkdir "$dir/work" "$dir/work/dir1" "$dir/work/dir2" && : >"$dir/work/file1"
 complete_words() { (cd "$dir/work" && zsh -f "$here/zsh-complete.zsh" "$dir" "$1"); }
 . "$here/expect-completions.sh"
 
-expect 'svsmctl ' status cpus protocols call remap-ca attest explain check module completion
+expect 'svsmctl ' status cpus protocols call remap-ca attest verify explain check module completion
 expect 'svsmctl st' status
 expect 'svsmctl module ' load unload status
 expect 'svsmctl completion ' bash zsh fish

@@ -113,6 +113,32 @@ def _copy(src: Path, root: Path, dest: str | None = None, strip: bool = False) -
         shutil.copy2(src.resolve(), target)
 
 
+# configfs and the TSM report core, which guest-init loads in this order so
+# that configfs-tsm (/sys/kernel/config/tsm/report) exists where the kernel
+# has it as modules: tsm.ko on 6.7-6.12, tsm_report.ko later. Debian 6.1 has
+# neither; a kernel with them built in needs none.
+TSM_MODULES = ("kernel/fs/configfs/configfs", "kernel/drivers/virt/coco/tsm",
+               "kernel/drivers/virt/coco/guest/tsm_report")
+
+
+def _copy_tsm_modules(kernel: Kernel, moddir: Path) -> None:
+    """Copy TSM_MODULES from the installed kernel, decompressed: busybox
+    insmod hands the file to init_module(), which takes no .xz."""
+    for name in TSM_MODULES:
+        for ext, unpack in ((".ko", None), (".ko.xz", ["xz", "-dc"]), (".ko.zst", ["zstd", "-dc"])):
+            src = Path("/lib/modules") / kernel.release / (name + ext)
+            if not src.exists():
+                continue
+            dest = moddir / (name + ".ko")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if unpack is None:
+                shutil.copy2(src, dest)
+            else:
+                with open(dest, "wb") as f:
+                    subprocess.run(unpack + [str(src)], stdout=f, check=True)
+            break
+
+
 def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Path:
     """A gzip'ed newc cpio with busybox, the module, the binaries and the agent."""
     with tempfile.TemporaryDirectory(prefix="svsmctl-initramfs-") as tmp:
@@ -148,6 +174,7 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
                 if src.exists():
                     shutil.copy2(src, moddir / meta)
                     break
+        _copy_tsm_modules(kernel, moddir)
         subprocess.run(["depmod", "-b", str(root), kernel.release], check=True)
 
         (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"

@@ -99,20 +99,52 @@ struct CertEntry {
 
 // ---- SNP attestation report (SEV-SNP firmware ABI, ATTESTATION_REPORT).
 // The buffer must hold at least SNP_REPORT_SIZE (0x4A0) bytes; more is
-// allowed and ignored. Only the fields svsmctl shows are decoded.
+// allowed and ignored. Every field the ABI defines for report versions 2, 3
+// and 5 is decoded (AMD SEV-SNP Firmware ABI specification 56860, table
+// "ATTESTATION_REPORT Structure"): version 3 added the CPUID family, model
+// and stepping at 0x188; version 5 the launch and current mitigation
+// vectors at 0x1F8. parse_snp_report() does not judge the version; the
+// verifier does.
+
+inline constexpr uint32_t kSnpReportMinVersion = 2;
+inline constexpr uint32_t kSnpReportMaxVersion = 5;
+inline constexpr std::size_t kSnpReportSize = 0x4a0;
+inline constexpr std::size_t kSnpSignedBytes = 0x2a0;  // the signature covers [0, 0x2A0)
 
 struct SnpReport {
   uint32_t version = 0;
   uint32_t guest_svn = 0;
   uint64_t policy = 0;
+  std::array<uint8_t, 16> family_id{};
+  std::array<uint8_t, 16> image_id{};
   uint32_t vmpl = 0;
   uint32_t signature_algo = 0;  // 1 = ECDSA P-384 with SHA-384, 0 = none
+  uint64_t current_tcb = 0;
+  uint64_t platform_info = 0;
+  uint32_t signer_info = 0;     // bit 0 AUTHOR_KEY_EN, bit 1 MASK_CHIP_ID, bits 4:2 SIGNING_KEY
   std::array<uint8_t, 64> report_data{};
   std::array<uint8_t, 48> measurement{};
   std::array<uint8_t, 32> host_data{};
+  std::array<uint8_t, 48> id_key_digest{};
+  std::array<uint8_t, 48> author_key_digest{};
   std::array<uint8_t, 32> report_id{};
+  std::array<uint8_t, 32> report_id_ma{};
+  uint64_t reported_tcb = 0;
+  // Version 3 and later.
+  std::optional<uint8_t> cpuid_family, cpuid_model, cpuid_stepping;
   std::array<uint8_t, 64> chip_id{};
+  uint64_t committed_tcb = 0;
+  uint8_t current_build = 0, current_minor = 0, current_major = 0;
+  uint8_t committed_build = 0, committed_minor = 0, committed_major = 0;
+  uint64_t launch_tcb = 0;
+  // Version 5 and later.
+  std::optional<uint64_t> launch_mit_vector, current_mit_vector;
   std::array<uint8_t, 512> signature{};
+
+  // SIGNING_KEY: 0 VCEK, 1 VLEK, 7 none.
+  [[nodiscard]] uint32_t signing_key() const noexcept { return signer_info >> 2 & 7; }
+  [[nodiscard]] bool mask_chip_id() const noexcept { return signer_info & 2; }
+  [[nodiscard]] bool author_key_en() const noexcept { return signer_info & 1; }
 
   // signature_algo != 0 and the signature is not all zero. Says nothing
   // about whether the signature verifies.

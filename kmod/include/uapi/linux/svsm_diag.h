@@ -141,9 +141,8 @@ struct svsm_diag_info {
 #define SVSM_DIAG_CPU_INITIAL_CA_VALID	(1U << 2)	/* initial_ca_gpa holds data */
 #define SVSM_DIAG_CPU_LAST_VALID	(1U << 3)	/* last_result holds data */
 #define SVSM_DIAG_CPU_ADDRS_HIDDEN	(1U << 4)	/* GPAs zeroed: no CAP_SYS_ADMIN */
-#define SVSM_DIAG_CPU_CA_LOST		(1U << 5)	/* the SVSM listens on a CA the
-							 * kernel does not know: offline
-							 * and online the CPU to recover */
+/* The SVSM listens on a CA the kernel does not know: offline and online the CPU. */
+#define SVSM_DIAG_CPU_CA_LOST		(1U << 5)
 
 /**
  * struct svsm_diag_cpu - one CPU's Calling Area and call counters
@@ -197,15 +196,14 @@ struct svsm_diag_cpu {
 #define SVSM_DIAG_STATUS_VMPL_REFUSED	(1U << 2)	/* bad VMPL response */
 #define SVSM_DIAG_STATUS_RETRIES_OUT	(1U << 3)	/* max_retries reached */
 #define SVSM_DIAG_STATUS_CA_RESTORED	(1U << 4)	/* a REMAP_CA was undone */
-#define SVSM_DIAG_STATUS_INTERRUPTED	(1U << 5)	/* an exchange never reached the
-							 * SVSM (GHCB MSR rewritten, e.g.
-							 * by an NMI) and was retried */
-#define SVSM_DIAG_STATUS_RESPONSE_LOST	(1U << 6)	/* serviced, but the GHCB MSR
-							 * response was overwritten */
-#define SVSM_DIAG_STATUS_NMI		(1U << 7)	/* the CPU took an NMI during
-							 * an exchange */
-#define SVSM_DIAG_STATUS_VIA_KERNEL	(1U << 8)	/* issued by the kernel's own
-							 * SVSM path (attestation, vTPM) */
+/* An exchange never reached the SVSM (GHCB MSR rewritten by an NMI): retried. */
+#define SVSM_DIAG_STATUS_INTERRUPTED	(1U << 5)
+/* Serviced, but the GHCB MSR response was overwritten afterwards. */
+#define SVSM_DIAG_STATUS_RESPONSE_LOST	(1U << 6)
+/* The CPU took an NMI during an exchange. */
+#define SVSM_DIAG_STATUS_NMI		(1U << 7)
+/* Issued by the kernel's own SVSM path (attestation, vTPM). */
+#define SVSM_DIAG_STATUS_VIA_KERNEL	(1U << 8)
 
 /**
  * struct svsm_diag_call - one SVSM call on one CPU

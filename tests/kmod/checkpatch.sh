@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# checkpatch.pl --strict on every source of the module. checkpatch ships in
+# the kernel sources: take it from the newest /usr/src/linux-source-*.tar.xz
+# (setup.sh installs linux-source-7.3), or from $CHECKPATCH.
+# Usage: checkpatch.sh KMOD_DIR WORK_DIR
+set -eu
+kmod=$1
+work=$2
+
+# Not applicable here, each for a reason:
+#  PREFER_KERNEL_TYPES, BIT_MACRO: emu/ and the uapi header are also
+#    compiled in userspace (unit tests, the library), where neither the
+#    kernel's u8..u64 nor BIT_ULL() exist;
+#  LINUX_VERSION_CODE, CONSTANT_COMPARISON: compat.h's one floor, an #error
+#    below 6.1 (everything above it is a feature probe);
+#  EMBEDDED_FILENAME: svsm_diag.h includes the uapi <linux/svsm_diag.h>.
+ignore=PREFER_KERNEL_TYPES,BIT_MACRO,LINUX_VERSION_CODE,CONSTANT_COMPARISON,EMBEDDED_FILENAME
+
+checkpatch=${CHECKPATCH:-}
+if [ -z "$checkpatch" ]; then
+	tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -1)
+	if [ -z "$tarball" ]; then
+		echo "no /usr/src/linux-source-*.tar.xz: install linux-source-7.3 (scripts/setup.sh)"
+		exit 77
+	fi
+	top=$(basename "$tarball" .tar.xz)
+	checkpatch=$work/$top/scripts/checkpatch.pl
+	if [ ! -x "$checkpatch" ]; then
+		mkdir -p "$work"
+		tar -xf "$tarball" -C "$work" "$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+			"$top/scripts/const_structs.checkpatch"
+	fi
+fi
+
+cd "$kmod"
+files=$(find . -name '*.[ch]' ! -name '*.mod.c' ! -name 'svsm_diag_version.h' | sort)
+# shellcheck disable=SC2086
+out=$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$ignore" -f $files |
+	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+if [ -n "$out" ]; then
+	echo "$out"
+	echo "FAIL: checkpatch.pl --strict found the above in kmod/"
+	exit 1
+fi
+echo "ok: checkpatch.pl --strict clean on $(echo "$files" | wc -l) files of kmod/"
