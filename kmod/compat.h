@@ -21,6 +21,13 @@
 #define svsm_diag_rdmsr_safe(msr, p)	rdmsrl_safe(msr, p)
 #endif
 
+/* NMIs this CPU has taken (the count /proc/interrupts shows as NMI). */
+#ifdef SVSM_DIAG_HAVE_IRQ_COUNT_NMI
+#define svsm_diag_nmis_taken()	this_cpu_read(irq_stat.counts[IRQ_COUNT_NMI])
+#else
+#define svsm_diag_nmis_taken()	this_cpu_read(irq_stat.__nmi_count)
+#endif
+
 /*
  * The kernel's SVSM guest support (snp_vmpl, per-CPU Calling Areas readable
  * through MSR 0xc001f000) arrived in 6.11. Without it the real transport is

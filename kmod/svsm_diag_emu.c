@@ -222,7 +222,7 @@ static u8 emu_exchange(struct svsm_diag_ca *ca, struct svsm_diag_regs *r, u64 *r
 /* The kernel's NMI count of this CPU, plus the NMIs the emulator injected. */
 static unsigned int emu_nmi_count(void)
 {
-	return this_cpu_read(irq_stat.__nmi_count) +
+	return svsm_diag_nmis_taken() +
 	       svsm_emu_nmi_count(&emu, smp_processor_id());
 }
 

@@ -110,7 +110,7 @@ static noinstr u8 snp_exchange(struct svsm_diag_ca *ca, struct svsm_diag_regs *r
 
 static unsigned int snp_nmi_count(void)
 {
-	return this_cpu_read(irq_stat.__nmi_count);
+	return svsm_diag_nmis_taken();
 }
 
 /* A CA page is ordinary private RAM: reach it through the direct map. */
