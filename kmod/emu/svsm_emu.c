@@ -262,8 +262,12 @@ static u32 core_remap_ca(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu
 		return SVSM_ERR_INVALID_PARAMETER;
 	/* Spec wording; COCONUT answers INVALID_PARAMETER for SVSM memory. */
 	ca = guest_map(emu, gpa, EMU_PAGE_SIZE);
-	if (!ca || !may_retain(emu, gpa))
+	if (!ca)
 		return SVSM_ERR_INVALID_ADDRESS;
+	if (!may_retain(emu, gpa)) {
+		emu->stats.remaps_refused_live++;	/* another call's buffer, live now */
+		return SVSM_ERR_INVALID_ADDRESS;
+	}
 
 	/*
 	 * COCONUT writes a zeroed SvsmCaa (8 bytes) to the new page *before*
@@ -275,8 +279,10 @@ static u32 core_remap_ca(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu
 
 	if (same_page(gpa, c->caa))
 		return SVSM_SUCCESS;		/* COCONUT: a no-op */
-	if (page_in_use(emu, gpa, cpu))
+	if (page_in_use(emu, gpa, cpu)) {
+		emu->stats.remaps_refused_live++;
 		return SVSM_ERR_INVALID_ADDRESS;
+	}
 
 	c->caa = gpa;
 	emu->stats.remaps++;
