@@ -50,7 +50,7 @@ def vm(request):
     machine.log_checks = machine.log_reports = 0
     yield machine
     record("kernel-log", kernel.name, {"tests_checked": machine.log_checks,
-                                        "reports": machine.log_reports})
+                                        "reports": machine.log_reports, "accel": machine.accel})
     machine.stop()
 
 
