@@ -439,7 +439,8 @@ static int emu_state_show(struct seq_file *m, void *v)
 	svsm_emu_get_stats(&emu, &st);
 	seq_printf(m, "vmgexits %llu\nserviced %llu\nspurious %llu\nbad_requests %llu\n",
 		   st.vmgexits, st.serviced, st.spurious, st.bad_requests);
-	seq_printf(m, "faults %llu\nremaps %llu\n", st.faults, st.remaps);
+	seq_printf(m, "faults %llu\nremaps %llu\nremaps_refused_live %llu\n", st.faults, st.remaps,
+		   st.remaps_refused_live);
 	seq_printf(m, "pool_gpa %#llx\npool_pages %u\n", (u64)__pa(emu_pool), EMU_POOL_PAGES);
 	for_each_possible_cpu(cpu) {
 		seq_printf(m, "cpu %u registered_ca %#llx kernel_ca %#llx calls %llu spurious %llu nmis %u\n",

@@ -291,12 +291,18 @@ static u32 core_remap_ca(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu
 	 * registered CA (this CPU's current one too) is INVALID_ADDRESS, so the
 	 * "no-op" for the current CA (core.rs:489) cannot be reached.
 	 */
+	if (region_in_use(emu, gpa, 8)) {
+		emu->stats.remaps_refused_live++;	/* a VMSA or a CA, live now */
+		return SVSM_ERR_INVALID_ADDRESS;
+	}
 	ca = guest_region(emu, gpa, 8);
 	if (!ca)
 		return SVSM_ERR_INVALID_ADDRESS;
 	/* Emulator only: the host frees this page after the call. */
-	if (!may_retain(emu, gpa))
+	if (!may_retain(emu, gpa)) {
+		emu->stats.remaps_refused_live++;	/* another call's buffer, live now */
 		return SVSM_ERR_INVALID_ADDRESS;
+	}
 
 	memset(ca, 0, 8);				/* core.rs:477: SvsmCaa::zeroed() */
 	emu->cpu[cpu].caa = gpa;			/* core.rs:496 */

@@ -129,6 +129,7 @@ struct svsm_emu_stats {
 	u64 bad_requests;		/* VMGEXIT without a VMPL0 request in the GHCB MSR */
 	u64 faults;			/* injected faults delivered */
 	u64 remaps;			/* successful REMAP_CA calls */
+	u64 remaps_refused_live;	/* REMAP_CA refused: target live (a buffer, a CA) */
 };
 
 struct svsm_emu {

@@ -3,7 +3,8 @@
 One VM per kernel for the whole session (parametrized), shared by the tests
 that ask for `guest`. After every test the guest's kernel log and taint are
 checked: a BUG, WARNING, Oops, sanitizer report or a new taint flag fails
-the test that caused it. Every test starts with the module unloaded.
+the test that caused it, and so does a module that cannot be unloaded:
+every test starts and must end with the module unloaded.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def vm(request):
     machine.log_checks = machine.log_reports = 0
     yield machine
     record("kernel-log", kernel.name, {"tests_checked": machine.log_checks,
-                                        "reports": machine.log_reports})
+                                        "reports": machine.log_reports, "accel": machine.accel})
     machine.stop()
 
 
@@ -89,11 +90,21 @@ class Guest:
         return json.loads(r.out)
 
     def load(self, backend: str = "emulated", **params) -> None:
+        # busybox modprobe "loads" a loaded module silently, with the old
+        # parameters: a test must never run on a module it did not load.
+        assert self.run("test -e /sys/module/svsm_diag").rc != 0, (
+            "svsm_diag is already loaded: modprobe would keep its old parameters")
         opts = " ".join(f"{k}={v}" for k, v in params.items())
         self.ok(f"modprobe svsm_diag backend={backend} {opts}")
+        for name, want in {"backend": backend, **params}.items():
+            got = self.ok(f"cat /sys/module/svsm_diag/parameters/{name}").strip()
+            if got in ("Y", "N"):  # bool parameters read back as Y or N
+                want = "Y" if str(want).lower() in ("1", "y", "yes", "true", "on") else "N"
+            assert got == str(want), f"svsm_diag loaded with {name}={got}, asked for {want}"
 
     def unload(self) -> None:
-        self.run("rmmod svsm_diag 2>/dev/null")
+        self.ok("rmmod svsm_diag")
+        assert self.run("test -e /sys/module/svsm_diag").rc != 0, "svsm_diag still loaded"
 
     def inject(self, fault: str) -> None:
         self.ok(f"echo {shlex.quote(fault)} > /sys/kernel/debug/svsm_diag/fault")
@@ -113,7 +124,8 @@ class Guest:
 @pytest.fixture
 def guest(vm):
     g = Guest(vm)
-    vm.run("rmmod svsm_diag 2>/dev/null; dmesg -c >/dev/null")  # a clean start
+    # A clean start; the previous test was failed already if it left the module loaded.
+    vm.run("rmmod svsm_diag 2>/dev/null; dmesg -c >/dev/null")
     yield g
     problems = vm.kernel_log_problems(unload="svsm_diag")
     vm.log_checks += 1

@@ -14,6 +14,16 @@
  * other thread its own).
  *
  * Oracles, each counted and reported:
+ *  - an expectation per input (expect()): the contract in svsm_diag(4) and
+ *    the top of the uapi header, applied in the driver's order of checks,
+ *    names the rule an input breaks first and the exact errno it must get
+ *    (EPERM, EFAULT, EINVAL, E2BIG, ENODEV, ENXIO, ENOTTY), or says the
+ *    input is valid and may only get 0 or an errno of the SVSM's own
+ *    (EIO, EBUSY, ECOMM, EREMOTEIO, ENOMEM; ATTEST also ENOSPC, EPROTO;
+ *    EFAULT when a buffer or the struct cannot be written back). Counted
+ *    apart: "invalid input accepted" (0 where an errno was due), "valid
+ *    input refused" (a validation errno for a valid input) and "wrong
+ *    errno" (another errno than the one due);
  *  - every return is 0 or an errno of the uapi contract, and one the command
  *    can give (e.g. GET_INFO never says ENODEV, an unknown number is ENOTTY,
  *    a bad argument pointer is EFAULT, without an SVSM only ENODEV and
@@ -118,6 +128,7 @@ static struct {
 	uint64_t initial_ca[MAX_CPUS];
 	uint32_t apic_id[MAX_CPUS];
 	bool online[MAX_CPUS];
+	bool possible[MAX_CPUS];	/* GET_CPU answered for it */
 	uint64_t pool_gpa;		/* emulator's PVALIDATE pool, from debugfs if shown */
 	uint32_t pool_pages;
 } sys;
@@ -214,6 +225,8 @@ struct stats {
 	uint64_t calls[NCMD];
 	uint64_t results[NCMD][MAX_ERRNO];	/* [cmd][0 or errno] */
 	uint64_t unexpected_errnos, invariant_violations, iterations;
+	uint64_t invalid_accepted, valid_refused, wrong_errno;
+	uint64_t rule_hits[64];			/* [rule] inputs expected to break it first */
 };
 
 static struct stats total;		/* all threads, summed at the end */
@@ -394,6 +407,7 @@ static void discover(void)
 		sys.initial_ca[cpu] = c.initial_ca_gpa;
 		sys.apic_id[cpu] = c.apic_id;
 		sys.online[cpu] = c.state & SVSM_DIAG_CPU_ONLINE;
+		sys.possible[cpu] = true;
 	}
 	discover_pool();
 	if (sys.backend == SVSM_DIAG_BACKEND_NONE) {	/* CPUs still exist */
@@ -1209,6 +1223,306 @@ static void place_argument(uint64_t *arg)
 	*arg = (uintptr_t)in.target;
 }
 
+/* ---- the expectation: what the contract says this input must get ---- */
+
+/*
+ * Rules in the driver's order of checks (svsm_diag(4): privilege, the
+ * argument, an SVSM, the CPU, then the work). R_VALID and after: the input
+ * breaks none.
+ */
+enum rule {
+	R_UNKNOWN_IOCTL, R_UNPRIVILEGED, R_BAD_POINTER, R_SIZE_SMALL, R_SIZE_OVER_PAGE,
+	R_TAIL_FAULT, R_TAIL_NONZERO, R_STRUCT_FAULT,
+	R_INFO_FLAGS, R_INFO_OUTPUT, R_CPU_FLAGS, R_CPU_OUTPUT,
+	R_CALL_FLAGS, R_CALL_OUTPUT, R_CALL_STRAY_BUFFER, R_CALL_BOTH_PLACEMENTS, R_CALL_BUF_REG,
+	R_CALL_REG_BUSY, R_CALL_BUF_NULL, R_CALL_BUF_LEN_0, R_CALL_BUF_TOO_BIG,
+	R_REMAP_FLAGS, R_REMAP_OUTPUT,
+	R_ATTEST_FLAGS, R_ATTEST_SINGLE_FIELDS, R_ATTEST_BUF_FIELDS, R_ATTEST_OUTPUT,
+	R_ATTEST_BUF_TOO_BIG,
+	R_NO_SVSM, R_CPU_IMPOSSIBLE, R_CPU_UNUSABLE,
+	R_VALID, R_VALID_READONLY_ARG, R_VALID_BAD_BUFFER, NR_RULES
+};
+
+_Static_assert(NR_RULES <= 64, "struct stats.rule_hits is too small");
+
+static const char *const rule_names[NR_RULES] = {
+	"unknown-ioctl", "unprivileged", "bad-pointer", "size-below-struct", "size-over-page",
+	"tail-unreadable", "tail-nonzero", "struct-unreadable",
+	"info-flags", "info-output-nonzero", "cpu-flags", "cpu-output-nonzero",
+	"call-flags", "call-output-nonzero", "call-buffer-without-placement",
+	"call-both-placements", "call-buf-reg", "call-buf-reg-not-free", "call-buf-addr-0",
+	"call-buf-len-0", "call-buf-len-over-cap",
+	"remap-flags", "remap-output-nonzero",
+	"attest-flags", "attest-single-fields-without-single", "attest-buf-used-rsvd-addr",
+	"attest-output-nonzero", "attest-buf-len-over-cap",
+	"no-svsm", "cpu-impossible", "cpu-not-usable",
+	"valid", "valid-readonly-struct", "valid-bad-buffer",
+};
+
+struct expectation {
+	enum rule rule;
+	int err;		/* the errno due (invalid input), or -1: valid */
+	bool efault_ok;		/* valid: EFAULT may come from a buffer */
+};
+
+static bool stage_zero(size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (stage[from])
+			return false;
+	return true;
+}
+
+#define ZERO_FROM(type, field) stage_zero(offsetof(type, field), sizeof(type))
+
+static bool buf_fields_ok(const struct svsm_diag_buf *b)
+{
+	return !b->used && !b->rsvd[0] && !b->rsvd[1] && (b->addr || !b->len);
+}
+
+/* Is [addr, addr + len) in this thread's read-write data area? */
+static bool in_data(uint64_t addr, uint64_t len)
+{
+	return addr >= (uintptr_t)data && len <= DATA_SIZE &&
+	       addr - (uintptr_t)data <= DATA_SIZE - len;
+}
+
+/* The checks of the argument's contents, as svsm_diag(4) and the header state them. */
+static enum rule content_rule(int cmd)
+{
+	switch (cmd) {
+	case C_INFO: {
+		const struct svsm_diag_info *a = (const void *)stage;
+
+		if (a->flags)
+			return R_INFO_FLAGS;
+		return ZERO_FROM(struct svsm_diag_info, abi_version) ? R_VALID : R_INFO_OUTPUT;
+	}
+	case C_CPU: {
+		const struct svsm_diag_cpu *a = (const void *)stage;
+
+		if (a->flags)
+			return R_CPU_FLAGS;
+		return ZERO_FROM(struct svsm_diag_cpu, state) ? R_VALID : R_CPU_OUTPUT;
+	}
+	case C_CALL: {
+		const struct svsm_diag_call *a = (const void *)stage;
+		const uint32_t both = SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE;
+		uint32_t place = a->flags & both;
+		const uint64_t regs[] = { 0, a->rcx, a->rdx, a->r8, a->r9 };
+
+		if (a->flags & ~both)
+			return R_CALL_FLAGS;
+		if (!ZERO_FROM(struct svsm_diag_call, result))
+			return R_CALL_OUTPUT;
+		if (!place)
+			return a->buf_reg || a->buf_addr || a->buf_len ? R_CALL_STRAY_BUFFER : R_VALID;
+		if (place == both)
+			return R_CALL_BOTH_PLACEMENTS;
+		if (a->buf_reg < SVSM_DIAG_REG_RCX || a->buf_reg > SVSM_DIAG_REG_R9)
+			return R_CALL_BUF_REG;
+		if (regs[a->buf_reg])
+			return R_CALL_REG_BUSY;
+		if (!a->buf_addr)
+			return R_CALL_BUF_NULL;
+		if (!a->buf_len)
+			return R_CALL_BUF_LEN_0;
+		if (a->buf_len > call_buf_len_cap(place))
+			return R_CALL_BUF_TOO_BIG;
+		return R_VALID;
+	}
+	case C_REMAP: {
+		const struct svsm_diag_remap_test *a = (const void *)stage;
+
+		if (a->flags)
+			return R_REMAP_FLAGS;
+		return ZERO_FROM(struct svsm_diag_remap_test, steps_done) ? R_VALID : R_REMAP_OUTPUT;
+	}
+	case C_ATTEST: {
+		const struct svsm_diag_attest *a = (const void *)stage;
+		static const uint8_t no_guid[16];
+
+		if (a->flags & ~SVSM_DIAG_ATTEST_SINGLE)
+			return R_ATTEST_FLAGS;
+		if (!(a->flags & SVSM_DIAG_ATTEST_SINGLE) &&
+		    (a->manifest_version || memcmp(a->service_guid, no_guid, 16)))
+			return R_ATTEST_SINGLE_FIELDS;
+		if (!buf_fields_ok(&a->report) || !buf_fields_ok(&a->manifest) ||
+		    !buf_fields_ok(&a->certs))
+			return R_ATTEST_BUF_FIELDS;
+		if (!ZERO_FROM(struct svsm_diag_attest, result))
+			return R_ATTEST_OUTPUT;
+		if (a->report.len > SVSM_DIAG_ATTEST_BUF_MAX ||
+		    a->manifest.len > SVSM_DIAG_ATTEST_BUF_MAX ||
+		    a->certs.len > SVSM_DIAG_ATTEST_BUF_MAX)
+			return R_ATTEST_BUF_TOO_BIG;
+		return R_VALID;
+	}
+	}
+	return R_VALID;
+}
+
+static int rule_errno(enum rule r)
+{
+	switch (r) {
+	case R_UNKNOWN_IOCTL: return ENOTTY;
+	case R_UNPRIVILEGED: return EPERM;
+	case R_BAD_POINTER: case R_TAIL_FAULT: case R_STRUCT_FAULT: return EFAULT;
+	case R_SIZE_OVER_PAGE: case R_TAIL_NONZERO: case R_CALL_BUF_TOO_BIG:
+	case R_ATTEST_BUF_TOO_BIG:
+		return E2BIG;
+	case R_NO_SVSM: return ENODEV;
+	case R_CPU_IMPOSSIBLE: case R_CPU_UNUSABLE: return ENXIO;
+	case R_VALID_READONLY_ARG: return EFAULT;
+	case R_VALID: case R_VALID_BAD_BUFFER: return -1;
+	default: return EINVAL;
+	}
+}
+
+static bool cpu_online_known(uint32_t cpu)
+{
+	return cpu < sys.nr_cpu_ids && cpu < MAX_CPUS && sys.online[cpu];
+}
+
+/* The first rule the input breaks, hence the errno due; or valid. */
+static struct expectation expect(void)
+{
+	struct expectation x = { .rule = R_VALID, .err = -1 };
+	int cmd = in.cmd;
+	bool svsm_cmd = cmd == C_CALL || cmd == C_REMAP || cmd == C_ATTEST;
+	size_t i;
+
+	if (cmd == C_UNKNOWN)
+		x.rule = R_UNKNOWN_IOCTL;
+	else if (svsm_cmd && !privileged)
+		x.rule = R_UNPRIVILEGED;
+	else if (in.invalid_arg)
+		x.rule = R_BAD_POINTER;
+	else if (in.usize < in.ksize)
+		x.rule = R_SIZE_SMALL;
+	else if (in.usize > PAGE)
+		x.rule = R_SIZE_OVER_PAGE;
+	if (x.rule != R_VALID)
+		goto out;
+
+	/*
+	 * copy_struct_from_user(): the bytes past the struct must be zero, read
+	 * word by word up to the first non-zero one or a fault; then the struct.
+	 * Only a struct running into the guard page (A_CROSS) can fault, and
+	 * its end there is page- hence word-aligned.
+	 */
+	for (i = in.ksize; i < in.usize && x.rule == R_VALID; i++) {
+		if (in.where == A_CROSS && i >= in.placed)
+			x.rule = R_TAIL_FAULT;
+		else if (stage[i])
+			x.rule = R_TAIL_NONZERO;
+	}
+	if (x.rule == R_VALID && in.where == A_CROSS && in.placed < in.ksize)
+		x.rule = R_STRUCT_FAULT;
+	if (x.rule == R_VALID)
+		x.rule = content_rule(cmd);
+	if (x.rule != R_VALID)
+		goto out;
+
+	if (cmd != C_INFO && sys.backend == SVSM_DIAG_BACKEND_NONE) {
+		x.rule = R_NO_SVSM;
+		goto out;
+	}
+	if (cmd == C_CPU) {
+		uint32_t cpu = ((const struct svsm_diag_cpu *)stage)->cpu;
+
+		if (cpu >= sys.nr_cpu_ids || cpu >= MAX_CPUS || !sys.possible[cpu])
+			x.rule = R_CPU_IMPOSSIBLE;
+	} else if (svsm_cmd) {
+		uint32_t cpu = ((const struct svsm_diag_remap_test *)stage)->cpu;
+
+		if (!(cmd == C_ATTEST && cpu == SVSM_DIAG_ANY_CPU) && !cpu_online_known(cpu))
+			x.rule = R_CPU_UNUSABLE;
+	}
+	if (x.rule != R_VALID)
+		goto out;
+
+	/* Valid. Write-back to a read-only struct fails, whatever else happened. */
+	if (in.where == A_RO) {
+		x.rule = R_VALID_READONLY_ARG;
+	} else if (cmd == C_CALL) {
+		const struct svsm_diag_call *a = (const void *)stage;
+
+		if (a->flags && !in_data(a->buf_addr, a->buf_len))
+			x.rule = R_VALID_BAD_BUFFER;
+	} else if (cmd == C_ATTEST) {
+		const struct svsm_diag_attest *a = (const void *)stage;
+
+		if ((a->report.len && !in_data(a->report.addr, a->report.len)) ||
+		    (a->manifest.len && !in_data(a->manifest.addr, a->manifest.len)) ||
+		    (a->certs.len && !in_data(a->certs.addr, a->certs.len)))
+			x.rule = R_VALID_BAD_BUFFER;
+	}
+out:
+	x.err = rule_errno(x.rule);
+	x.efault_ok = x.rule == R_VALID_BAD_BUFFER;
+	return x;
+}
+
+/* What a valid input may get: 0 or an error of the SVSM's own. */
+static bool svsm_level(int cmd, int err, bool efault_ok)
+{
+	bool ran = err == 0 || err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO;
+
+	switch (cmd) {
+	case C_INFO:
+	case C_CPU:
+		return err == 0;
+	case C_CALL:
+		/* A CALL buffer is read before the call: a bad one fails for sure. */
+		if (efault_ok)
+			return err == EFAULT || err == ENOMEM;
+		return ran || err == ENOMEM;
+	case C_REMAP:
+		return ran || err == ENOMEM;
+	case C_ATTEST:
+		/* Buffers are written only after a call that returned data. */
+		return ran || err == ENOSPC || err == EPROTO || err == ENOMEM ||
+		       (efault_ok && err == EFAULT);
+	}
+	return false;
+}
+
+static void check_expectation(int err)
+{
+	struct expectation x = expect();
+	int cmd = in.cmd;
+
+	st->rule_hits[x.rule]++;
+	if (x.err >= 0) {
+		if (err == x.err || (x.err == EFAULT && err == ENOMEM &&
+				      x.rule == R_VALID_READONLY_ARG && cmd != C_INFO && cmd != C_CPU))
+			return;
+		if (err == 0) {
+			st->invalid_accepted++;
+			record(samples, &nr_samples, "%s: invalid input accepted: breaks %s, %s due",
+			       cmd_names[cmd], rule_names[x.rule], errname(x.err));
+		} else {
+			st->wrong_errno++;
+			record(samples, &nr_samples, "%s: %s for an input that breaks %s, %s due",
+			       cmd_names[cmd], errname(err), rule_names[x.rule], errname(x.err));
+		}
+		return;
+	}
+	if (svsm_level(cmd, err, x.efault_ok))
+		return;
+	if (err == EINVAL || err == E2BIG || err == ENXIO || err == ENODEV || err == EPERM ||
+	    err == ENOTTY || err == EFAULT) {
+		st->valid_refused++;
+		record(samples, &nr_samples, "%s: valid input (%s) refused with %s", cmd_names[cmd],
+		       rule_names[x.rule], errname(err));
+	} else {
+		st->wrong_errno++;
+		record(samples, &nr_samples, "%s: valid input (%s) got %s", cmd_names[cmd],
+		       rule_names[x.rule], errname(err));
+	}
+}
+
 /* ---- oracles ---- */
 
 /* May @cmd return @err at all, given the backend and our privileges? */
@@ -1349,6 +1663,7 @@ static void check_result(int err)
 	st->calls[cmd]++;
 	st->results[cmd][err < MAX_ERRNO ? err : MAX_ERRNO - 1]++;
 
+	check_expectation(err);
 	if (!errno_allowed(cmd, err)) {
 		st->unexpected_errnos++;
 		record(samples, &nr_samples, "%s: unexpected %s (%d)%s", cmd_names[cmd], errname(err),
@@ -1461,6 +1776,17 @@ static unsigned int distinct(bool errors_only)
 	return n;
 }
 
+/* Contract rules (before R_VALID) that at least one input broke first. */
+static unsigned int rules_broken(void)
+{
+	unsigned int n = 0;
+	int r;
+
+	for (r = 0; r < R_VALID; r++)
+		n += total.rule_hits[r] != 0;
+	return n;
+}
+
 static void json_string(const char *s)
 {
 	putchar('"');
@@ -1527,6 +1853,13 @@ static void report(bool json, uint64_t seed, unsigned int threads, double secs,
 		       ", \"kernel_log_events\": %" PRIu64,
 		       distinct(true), distinct(false), total.unexpected_errnos,
 		       total.invariant_violations, kernel_log_events);
+		printf(", \"invalid_accepted\": %" PRIu64 ", \"valid_refused\": %" PRIu64
+		       ", \"wrong_errno\": %" PRIu64 ", \"rules_broken\": %u, \"rules\": %u"
+		       ", \"rule_hits\": {", total.invalid_accepted, total.valid_refused,
+		       total.wrong_errno, rules_broken(), (unsigned int)R_VALID);
+		for (c = 0; c < NR_RULES; c++)
+			printf("%s\"%s\": %" PRIu64, c ? ", " : "", rule_names[c], total.rule_hits[c]);
+		printf("}");
 		json_samples("failures", samples, nr_samples);
 		json_samples("kernel_log", klog, nr_klog);
 		printf("}\n");
@@ -1549,6 +1882,10 @@ static void report(bool json, uint64_t seed, unsigned int threads, double secs,
 	printf("unexpected errnos: %" PRIu64 ", invariant violations: %" PRIu64
 	       ", kernel log events: %" PRIu64 "\n",
 	       total.unexpected_errnos, total.invariant_violations, kernel_log_events);
+	printf("invalid input accepted: %" PRIu64 ", valid input refused: %" PRIu64
+	       ", wrong errno: %" PRIu64 "; contract rules broken by some input: %u of %u\n",
+	       total.invalid_accepted, total.valid_refused, total.wrong_errno, rules_broken(),
+	       (unsigned int)R_VALID);
 	for (i = 0; i < nr_samples; i++)
 		printf("  FAIL thread %u #%" PRIu64 ": %s\n        input: %s\n", samples[i].thread,
 		       samples[i].iteration, samples[i].what, samples[i].desc);
@@ -1811,9 +2148,15 @@ int main(int argc, char **argv)
 		}
 		total.unexpected_errnos += w->unexpected_errnos;
 		total.invariant_violations += w->invariant_violations;
+		total.invalid_accepted += w->invalid_accepted;
+		total.valid_refused += w->valid_refused;
+		total.wrong_errno += w->wrong_errno;
+		for (e = 0; e < NR_RULES; e++)
+			total.rule_hits[e] += w->rule_hits[e];
 		total.iterations += w->iterations;
 	}
 
 	report(json, seed, (unsigned int)threads, secs, threads > 1 ? UINT64_MAX : unpriv_from);
-	return total.unexpected_errnos || total.invariant_violations || kernel_log_events ? 1 : 0;
+	return total.unexpected_errnos || total.invariant_violations || kernel_log_events ||
+	       total.invalid_accepted || total.valid_refused || total.wrong_errno ? 1 : 0;
 }

@@ -14,10 +14,16 @@
  *            arg=null|unmapped|readonly (a bad pointer to the struct).
  *   VALUE:   a number (decimal or 0x hex), HEX bytes for byte arrays, or
  *            for address fields: unmapped, readonly, kernel.
+ *
+ * Every errno is counted in full. One that the command's contract (the top
+ * of the uapi header, svsm_diag(4)) does not list, kernel-internal ones
+ * above 255 (ERESTARTSYS, EPROBE_DEFER...) included, is counted in
+ * "outside_contract" and makes the exit status 3: it is never OK or EIO.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <limits.h>
 #include <stdint.h>
@@ -117,14 +123,28 @@ struct command {
 	unsigned long cmd;
 	size_t size;
 	const struct field *fields;
+	const int *errnos;	/* the contract: every errno it may return, 0-terminated */
+};
+
+/* The uapi header's contract, command by command (0 is always allowed). */
+static const int info_errnos[] = { EFAULT, EINVAL, E2BIG, 0 };
+static const int cpu_errnos[] = { EFAULT, EINVAL, E2BIG, ENXIO, ENODEV, 0 };
+static const int call_errnos[] = {
+	EIO, EBUSY, ECOMM, EREMOTEIO, ENXIO, EPERM, ENODEV, EFAULT, ENOMEM, EINVAL, E2BIG, 0
+};
+static const int attest_errnos[] = {
+	EIO, EBUSY, ECOMM, EREMOTEIO, ENXIO, EPERM, ENODEV, EFAULT, ENOMEM, EINVAL, E2BIG,
+	ENOSPC, EPROTO, 0
 };
 
 static const struct command commands[] = {
-	{ "info", SVSM_DIAG_GET_INFO, sizeof(struct svsm_diag_info), info_fields },
-	{ "cpu", SVSM_DIAG_GET_CPU, sizeof(struct svsm_diag_cpu), cpu_fields },
-	{ "call", SVSM_DIAG_CALL, sizeof(struct svsm_diag_call), call_fields },
-	{ "remap", SVSM_DIAG_REMAP_CA_TEST, sizeof(struct svsm_diag_remap_test), remap_fields },
-	{ "attest", SVSM_DIAG_ATTEST, sizeof(struct svsm_diag_attest), attest_fields },
+	{ "info", SVSM_DIAG_GET_INFO, sizeof(struct svsm_diag_info), info_fields, info_errnos },
+	{ "cpu", SVSM_DIAG_GET_CPU, sizeof(struct svsm_diag_cpu), cpu_fields, cpu_errnos },
+	{ "call", SVSM_DIAG_CALL, sizeof(struct svsm_diag_call), call_fields, call_errnos },
+	{ "remap", SVSM_DIAG_REMAP_CA_TEST, sizeof(struct svsm_diag_remap_test), remap_fields,
+	  call_errnos },
+	{ "attest", SVSM_DIAG_ATTEST, sizeof(struct svsm_diag_attest), attest_fields,
+	  attest_errnos },
 	{ NULL }
 };
 
@@ -221,6 +241,33 @@ static const struct field *find(const struct field *fields, const char *name)
 	return NULL;
 }
 
+/*
+ * May this ioctl return @err? Numbers other than the command's own (cmd=N)
+ * may also say ENOTTY.
+ */
+static bool in_contract(const struct command *c, unsigned long cmd, int err)
+{
+	if (!err || (cmd != c->cmd && err == ENOTTY))
+		return true;
+	for (const int *e = c->errnos; *e; e++)
+		if (*e == err)
+			return true;
+	return false;
+}
+
+static const char *errno_name(int e)
+{
+	static char buf[16];
+	const char *name = e ? strerrorname_np(e) : "OK";
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "E%d", e);	/* kernel-internal: no libc name */
+	return buf;
+}
+
+#define MAX_COUNTED_ERRNO 4096	/* the kernel's MAX_ERRNO + 1 */
+
 static uint8_t *alloc_buf(size_t n)
 {
 	uint8_t *p = calloc(1, n ? n : 1);
@@ -237,7 +284,8 @@ int main(int argc, char **argv)
 	size_t data_len = 0, report_cap = 0, manifest_cap = 0, certs_cap = 0;
 	unsigned long cmd;
 	long repeat = 1, seconds = 0, i;
-	long counts[256] = { 0 };
+	static long counts[MAX_COUNTED_ERRNO + 1];	/* the last: anything larger */
+	long outside = 0;
 	struct timespec start, now;
 	int fd, rc = 0, err = 0, tail = -1;
 	const char *arg_kind = NULL;
@@ -312,7 +360,7 @@ int main(int argc, char **argv)
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		printf("{\"open_errno\": %d, \"errno_name\": \"%s\"}\n", errno, strerrorname_np(errno));
+		printf("{\"open_errno\": %d, \"errno_name\": \"%s\"}\n", errno, errno_name(errno));
 		return 1;
 	}
 	arg = s;
@@ -337,7 +385,9 @@ int main(int argc, char **argv)
 			memcpy(s, pristine, 8192);
 		rc = ioctl(fd, cmd, arg);
 		err = rc ? errno : 0;
-		counts[err & 0xff]++;
+		counts[err < MAX_COUNTED_ERRNO ? err : MAX_COUNTED_ERRNO]++;
+		if (!in_contract(c, cmd, err))
+			outside++;
 		if (seconds) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if (now.tv_sec - start.tv_sec >= seconds)
@@ -345,16 +395,19 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("{\"rc\": %d, \"errno\": %d, \"errno_name\": \"%s\"", rc, err,
-	       err ? strerrorname_np(err) : "");
+	printf("{\"rc\": %d, \"errno\": %d, \"errno_name\": \"%s\", \"outside_contract\": %ld",
+	       rc, err, err ? errno_name(err) : "", outside);
 	if (repeat > 1) {
 		const char *sep = "";
 
 		printf(", \"ioctls\": %ld, \"errnos\": {", i < repeat ? i + 1 : i);
-		for (int e = 0; e < 256; e++) {
+		for (int e = 0; e <= MAX_COUNTED_ERRNO; e++) {
 			if (!counts[e])
 				continue;
-			printf("%s\"%s\": %ld", sep, e ? strerrorname_np(e) : "OK", counts[e]);
+			if (e == MAX_COUNTED_ERRNO)
+				printf("%s\"E4096+\": %ld", sep, counts[e]);
+			else
+				printf("%s\"%s\": %ld", sep, errno_name(e), counts[e]);
 			sep = ", ";
 		}
 		printf("}");
@@ -385,5 +438,8 @@ int main(int argc, char **argv)
 	}
 	printf("}\n");
 	close(fd);
-	return 0;
+	if (outside)
+		fprintf(stderr, "svsm-ioctl: %ld ioctl(s) returned an errno outside the contract of %s\n",
+			outside, c->name);
+	return outside ? 3 : 0;
 }

@@ -1,5 +1,7 @@
 """The ioctl ABI of /dev/svsm_diag: every command with valid input, then each
 invalid field alone on otherwise valid input (one error path per test)."""
+import json
+
 import pytest
 
 from uapi import U
@@ -252,3 +254,13 @@ def test_attest_bad_field(emu, fields, errno_name):
 def test_attest_needs_an_svsm(guest):
     guest.load("auto")
     expect(guest.ioctl("attest", **ATTEST_BUFS), "ENODEV")
+
+
+def test_ioctl_client_fails_an_errno_outside_the_contract(guest):
+    """svsm-ioctl counts every errno in full and fails one the command's
+    contract does not list: /dev/null answers GET_INFO with ENOTTY."""
+    r = guest.run("SVSM_DIAG_DEVICE=/dev/null svsm-ioctl info repeat=2")
+    assert r.rc == 3, (r.rc, r.out, r.err)
+    doc = json.loads(r.out)
+    assert doc["outside_contract"] == 2 and doc["errnos"] == {"ENOTTY": 2}, doc
+    assert "outside the contract of info" in r.err

@@ -1,7 +1,11 @@
 """Reliability under load: several processes on all CPUs issuing CALL,
 GET_CPU, REMAP_CA_TEST and ATTEST at once while CPUs go offline and online
 and faults are injected; then the module's and the emulator's books must
-agree. Also load/unload loops with descriptors open and calls in flight."""
+agree. Also load/unload loops with descriptors open and calls in flight.
+
+Hotplug and faults stop a third of the way before the end while the calls go
+on: bringing a CPU online gives it a fresh CA on both sides, so a CA left
+wrong earlier must not be erased just before the books are checked."""
 import json
 import os
 
@@ -36,8 +40,9 @@ def test_stress_calls_hotplug_faults(guest):
     start_ca = {c: guest.ioctl("cpu", cpu=c)["ca_gpa"] for c in range(4)}
     fault_file = "/sys/kernel/debug/svsm_diag/fault"
     faults = " ".join(f"'{f}'" for f in FAULTS)
+    churn = SECONDS - max(2, SECONDS // 3)  # hotplug and faults, then calls alone
     script = f"""
-end=$(( $(date +%s) + {SECONDS} ))
+end=$(( $(date +%s) + {churn} ))
 for c in 0 1 2 3; do
     svsm-ioctl call cpu=$c {QUERY} seconds={SECONDS} > /tmp/s.call.$c &
     svsm-ioctl cpu cpu=$c seconds={SECONDS} > /tmp/s.cpu.$c &
@@ -65,26 +70,37 @@ echo hotplug $(cat /tmp/s.hotplug) faults $(cat /tmp/s.faults)
     hotplug, injected = int(tail[1]), int(tail[3])
 
     calls = 0
+    successes = {"call": 0, "remap": 0, "attest": 0, "cpu": 0}
     for name, r in results.items():
         kind = name.split(".")[1]
+        assert r["outside_contract"] == 0, (name, r["errnos"])
         assert set(r["errnos"]) <= ALLOWED[kind], (name, r["errnos"])
+        successes[kind] += r["errnos"].get("OK", 0)
         assert r["errnos"].get("OK", 0) > 0, (name, r)  # every kind made progress
         assert r["ioctls"] == sum(r["errnos"].values()), r
         calls += r["ioctls"]
     assert hotplug >= 6 and injected >= 5
 
-    # Quiet now: every CPU back on the CA the module expects, the emulator
-    # agreeing, and the counters adding up exchange by exchange.
+    # Quiet now. Two books kept apart: the emulated SVSM's (its registry of
+    # Calling Areas and the calls it serviced) and the module's (the CA it
+    # uses, GET_CPU's counters). The emulated backend has no third view: the
+    # module is its "kernel" (on snp, the kernel's per-CPU CA would be one).
     module, emu = books(guest)
     assert emu["spurious"] == 0 and emu["bad_requests"] == 0, emu
     exchanges = sum(m["calls"] + m["retries"] for m in module.values())
     unserviced = sum(m["unserviced"] for m in module.values())
     assert emu["vmgexits"] == exchanges
-    assert emu["serviced"] == exchanges - unserviced
+    assert emu["serviced"] == exchanges - unserviced  # exactly what the module counted
+    # Every success a process saw was serviced: a CALL or an ATTEST at least
+    # once, a REMAP_CA_TEST four times (two remaps, two queries).
+    seen = successes["call"] + successes["attest"] + 4 * successes["remap"]
+    assert emu["serviced"] >= seen, (emu["serviced"], successes)
     for c in range(4):
         m, e = module[c], emu["cpus"][c]
         assert m["state"] & U.SVSM_DIAG_CPU_ONLINE
-        assert m["ca_gpa"] == start_ca[c] == e["registered_ca"] == e["kernel_ca"], (c, m, e)
+        # The SVSM's registry against what the module believes: no hotplug
+        # in the last third reset them, so a CA left wrong since shows.
+        assert e["registered_ca"] == m["ca_gpa"] == start_ca[c], (c, m, e)
         assert e["calls"] == m["calls"] + m["retries"] - m["unserviced"], (c, m, e)
     # And the SVSM still answers on every CPU.
     for c in range(4):
@@ -92,7 +108,8 @@ echo hotplug $(cat /tmp/s.hotplug) faults $(cat /tmp/s.faults)
                            rcx=1)["errno_name"] == ""
 
     record("stress", guest.kernel.name, {
-        "seconds": SECONDS, "ioctls": calls, "svsm_exchanges": exchanges,
+        "seconds": SECONDS, "quiet_seconds": SECONDS - churn, "ioctls": calls,
+        "successes_seen": seen, "svsm_serviced": emu["serviced"], "svsm_exchanges": exchanges,
         "unserviced": unserviced, "hotplug_events": hotplug, "faults_injected": injected,
         "faults_delivered": emu["faults"], "ca_remaps": emu["remaps"],
         "errnos": {n: r["errnos"] for n, r in sorted(results.items())}})

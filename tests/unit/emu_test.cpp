@@ -461,7 +461,9 @@ TEST_F(EmuTest, RemapCaToAPageTheHostWillFreeIsInvalidAddress) {
   EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kScratch).rax, SVSM_ERR_INVALID_ADDRESS);
   EXPECT_TRUE(AllEqual(kScratch, 8, 0xee));  // refused before the page is touched
   EXPECT_EQ(svsm_emu_registered_caa(&emu, 0), kCpuCa[0]);
+  EXPECT_EQ(Stats().remaps_refused_live, 1u);  // the e2e race test counts on it
   EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kScratch + kPage).rax, SVSM_SUCCESS);  // the next page may
+  EXPECT_EQ(Stats().remaps_refused_live, 1u);
 }
 
 TEST_F(EmuTest, RemapCaIntoSvsmMemoryIsInvalidAddressAndTouchesNothing) {
@@ -469,6 +471,7 @@ TEST_F(EmuTest, RemapCaIntoSvsmMemoryIsInvalidAddressAndTouchesNothing) {
   EXPECT_EQ(Core(SVSM_CORE_REMAP_CA, kSvsmBase + 0x2000).rax, SVSM_ERR_INVALID_ADDRESS);
   EXPECT_TRUE(AllEqual(kSvsmBase + 0x2000, 8, 0xee));
   EXPECT_EQ(Stats().remaps, 0u);
+  EXPECT_EQ(Stats().remaps_refused_live, 0u);  // not live: never reachable
 }
 
 // COCONUT f4bc4bcd checks the target's CA header with guest_ptr() before it
@@ -493,6 +496,7 @@ TEST_F(EmuTest, RemapCaOntoAnotherCpusCaIsRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(svsm_emu_registered_caa(&emu, 0), kCpuCa[0]);
   EXPECT_EQ(svsm_emu_registered_caa(&emu, 1), kCpuCa[1]);
   EXPECT_EQ(Stats().remaps, 0u);
+  EXPECT_EQ(Stats().remaps_refused_live, 1u);
 }
 
 constexpr uint64_t kVmsa = kScratch + 0x10000;   // a VMSA page for CREATE_VCPU

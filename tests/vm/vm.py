@@ -37,6 +37,10 @@ BAD_LOG = re.compile(
     r"suspicious RCU usage|sleeping function called from invalid context|"
     r"list_add corruption|list_del corruption|Kernel panic|stack-protector")
 
+# Banners a sanitizer kernel prints at every boot, not reports.
+BOOT_BANNERS = re.compile(r"kmemleak: Kernel memory leak detector initialized|"
+                          r"kmemleak: Automatic memory scanning thread started")
+
 BOOT_TIMEOUT = float(os.environ.get("SVSMCTL_VM_BOOT_TIMEOUT", "240"))
 
 
@@ -298,8 +302,19 @@ class VM:
             self._reap()
             raise
         self.boot_seconds = time.monotonic() - t0
-        self.taint_baseline = int(self.run("cat /proc/sys/kernel/tainted").out.strip() or 0)
-        self.run("dmesg -c > /dev/null")
+        # The boot log counts too: a report there (lockdep's first and only
+        # one, say) would otherwise hide behind the baseline taint.
+        r = self.run("dmesg -c; echo TAINT=$(cat /proc/sys/kernel/tainted)")
+        m = re.search(r"TAINT=(\d+)", r.out)
+        self.taint_baseline = int(m.group(1)) if m else 0
+        problems = [line for line in r.out.splitlines()
+                    if BAD_LOG.search(line) and not BOOT_BANNERS.search(line)]
+        if self.taint_baseline & ~ALLOWED_TAINT:
+            problems.append(f"the kernel is tainted after boot ({self.taint_baseline:#x})")
+        problems += self.sanitizer_problems()
+        if problems:
+            self.stop()
+            raise VMError(self._failure("problems in the boot log:\n" + "\n".join(problems)))
 
     def _reap(self) -> None:
         """Make sure a QEMU that failed to boot is gone, so its output can be read."""
@@ -359,15 +374,39 @@ class VM:
 
     def kernel_log_problems(self, unload: str = "") -> list[str]:
         """New kernel messages that mean a bug, and unexpected taint; with
-        @unload, that module is removed first (its exit path is checked too)."""
-        remove = f"rmmod {unload} 2>/dev/null; " if unload else ""
+        @unload, that module is removed first (its exit path is checked too)
+        and must be gone. On the sanitizer kernel, lockdep and kmemleak must
+        still be on: both switch themselves off after their first report."""
+        remove = ""
+        if unload:
+            remove = (f"if [ -e /sys/module/{unload} ]; then rmmod {unload} || true; fi; "
+                      f"[ -e /sys/module/{unload} ] && echo STILL_LOADED; ")
         r = self.run(f"{remove}dmesg -c; echo TAINT=$(cat /proc/sys/kernel/tainted)")
         problems = [line for line in r.out.splitlines() if BAD_LOG.search(line)]
+        if "STILL_LOADED" in r.out.splitlines():
+            problems.append(f"{unload} could not be unloaded at the end of the test: "
+                            f"{r.err.strip() or 'rmmod failed'}")
+        problems += self.sanitizer_problems()
         m = re.search(r"TAINT=(\d+)", r.out)
         taint = int(m.group(1)) if m else 0
         new = taint & ~self.taint_baseline & ~ALLOWED_TAINT
         if new:
             problems.append(f"kernel taint gained flags {new:#x} (tainted={taint:#x})")
+        return problems
+
+    def sanitizer_problems(self) -> list[str]:
+        """On the sanitizer kernel: lockdep (debug_locks) and kmemleak still on."""
+        if not self.kernel.sanitizer:
+            return []
+        r = self.run("grep -E '^ *debug_locks:' /proc/lockdep_stats; "
+                     "test -r /sys/kernel/debug/kmemleak && echo KMEMLEAK_FILE")
+        problems = []
+        m = re.search(r"debug_locks:\s*(\d+)", r.out)
+        if not m or m.group(1) != "1":
+            problems.append(f"lockdep is off (debug_locks: {m.group(1) if m else 'missing'}): "
+                            "it stops after its first report, so later ones would be silent")
+        if "KMEMLEAK_FILE" not in r.out:
+            problems.append("kmemleak is off (no /sys/kernel/debug/kmemleak)")
         return problems
 
     def stop(self) -> None:
