@@ -153,8 +153,9 @@ int run(int argc, char** argv) {
     }
     int rc = app.exit(e);
     if (rc == 0) return exit_ok;
-    // A monitoring plugin reports bad arguments as UNKNOWN.
-    return app.get_subcommand("check")->parsed() ? 3 : exit_usage;
+    // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
+    if (app.get_subcommand("check")->parsed()) return check_usage_error(g, e.what());
+    return exit_usage;
   }
   if (g.device.empty()) g.device = svsm::default_device_path;
 
