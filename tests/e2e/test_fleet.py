@@ -67,4 +67,5 @@ def test_node_exporter_scrapes_the_textfile(emu, tmp_path):
         proc.wait(timeout=10)
     assert "node_textfile_scrape_error 0" in body
     assert "svsmctl_svsm_present 1" in body
-    assert 'svsmctl_protocol_supported{max_version="1",min_version="1",protocol="vtpm"} 1' in body
+    assert 'svsmctl_protocol_supported{protocol="vtpm"} 1' in body
+    assert 'svsmctl_protocol_max_version{protocol="vtpm"} 1' in body
