@@ -77,6 +77,7 @@ int exit_code_for(const svsm::ModuleError& e) {
     case svsm::ModuleErrorKind::bad_parameter: return exit_usage;
     case svsm::ModuleErrorKind::other:
     case svsm::ModuleErrorKind::in_use:
+    case svsm::ModuleErrorKind::loaded_differently:
       return exit_failure;
     default: return exit_unavailable;
   }
