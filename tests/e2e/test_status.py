@@ -195,3 +195,24 @@ def test_not_applicable_is_not_unknown(guest):
     prom = guest.svsmctl("status", "--format", "prometheus").out
     facts = re.findall(r'^svsmctl_fact_unknown\{fact="(\w+)"\} (\d)$', prom, re.M)
     assert len(facts) == 7 and all(v == "0" for _, v in facts), facts
+
+
+@pytest.mark.parametrize("backend", ["emulated", "auto", "not-loaded"])
+def test_monitoring_user_gets_roots_verdict(guest, backend):
+    """check as nobody with the device given to its group, as the shipped
+    60-svsm-diag.rules does (no udev in the VM: chgrp/chmod by hand)."""
+    if backend != "not-loaded":
+        guest.load(backend)
+        gid = guest.ok("id -g nobody").strip()
+        guest.ok(f"chgrp {gid} /dev/svsm_diag && chmod 0640 /dev/svsm_diag")
+    args = ("check", "--allow-emulated", "--expect-vmpl", "2", "--require-protocol", "attest", "--require-vtpm")
+    root = guest.svsmctl(*args)
+    user = guest.svsmctl(*args, user="nobody")
+    assert user.rc == root.rc, root.out + user.out
+    assert user.out.split(" | ")[0] == root.out.split(" | ")[0]
+    assert len(user.out.splitlines()) == len(root.out.splitlines()) >= 1
+    if backend == "emulated":
+        assert root.rc == 0, root.out
+        guest.inject("vmpl_refuse 1000")
+        user = guest.svsmctl(*args, user="nobody")
+        assert user.rc == CRITICAL and "SVSM NOT RESPONDING" in user.out, user.out
