@@ -107,6 +107,7 @@ int exit_code_for(const svsm::ModuleError& e) {
     case svsm::ModuleErrorKind::bad_parameter: return exit_usage;
     case svsm::ModuleErrorKind::other:
     case svsm::ModuleErrorKind::in_use:
+    case svsm::ModuleErrorKind::loaded_differently:
       return exit_failure;
     default: return exit_unavailable;
   }
@@ -197,8 +198,9 @@ int run(int argc, char** argv) {
     int rc = app.exit(e);
     if (rc == 0) return exit_ok;
     std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
-    // A monitoring plugin reports bad arguments as UNKNOWN.
-    return app.get_subcommand("check")->parsed() ? 3 : exit_usage;
+    // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
+    if (app.get_subcommand("check")->parsed()) return check_usage_error(g, e.what());
+    return exit_usage;
   }
   if (device->count() == 0) {
     g.device = svsm::default_device_path;

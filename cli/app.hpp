@@ -58,6 +58,10 @@ void add_check(CLI::App& app, Registry& reg);
 void add_module(CLI::App& app, Registry& reg);
 void add_completion(CLI::App& app, Registry& reg);
 
+// svsmctl check's answer to a command-line mistake: one UNKNOWN line on
+// stdout (or its JSON document), as monitoring plugins must; returns 3.
+int check_usage_error(const GlobalOptions& g, const std::string& message);
+
 // The whole program, without exit(): returns the exit status.
 int run(int argc, char** argv);
 

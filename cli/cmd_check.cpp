@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "render_status.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/status.hpp"
 #include "svsm_spec.h"
@@ -50,18 +51,51 @@ Requirement parse_requirement(const std::string& spec) {
   return r;
 }
 
+// monitoring-plugins' max_state_alt: CRITICAL > WARNING > UNKNOWN > OK.
+int severity(State s) {
+  switch (s) {
+    case ok: return 0;
+    case unknown: return 1;
+    case warning: return 2;
+    case critical: return 3;
+  }
+  return 1;
+}
+
 struct Verdict {
   State state = ok;
   std::string summary;
-  std::vector<std::string> problems;
+  std::vector<std::pair<State, std::string>> problems;
 
   void raise(State s, std::string why) {
-    // UNKNOWN ranks below CRITICAL: a known failure says more.
-    auto rank = [](State x) { return x == unknown ? 1.5 : static_cast<double>(x); };
-    if (rank(s) > rank(state)) state = s;
-    problems.push_back(std::move(why));
+    if (severity(s) > severity(state)) state = s;
+    problems.emplace_back(s, std::move(why));
+  }
+  // The worst problem first: it goes on the status line.
+  [[nodiscard]] std::vector<std::string> ordered_problems() const {
+    auto p = problems;
+    std::stable_sort(p.begin(), p.end(), [](const auto& x, const auto& y) { return severity(x.first) > severity(y.first); });
+    std::vector<std::string> out;
+    for (auto& [st, text] : p) out.push_back(std::move(text));
+    return out;
   }
 };
+
+void check_liveness(const svsm::Status& s, Verdict& v) {
+  if (s.liveness.known()) {
+    const auto& l = *s.liveness.value;
+    if (l.all_responding()) return;
+    std::string hint = l.failures.front().hint.empty() ? "" : " (" + l.failures.front().hint + ")";
+    if (l.none_responding()) {
+      v.summary = "SVSM NOT RESPONDING";
+      v.raise(critical, liveness_text(l) + hint);
+    } else {
+      v.raise(warning, "SVSM responding " + liveness_text(l) + hint);
+    }
+  } else if (s.liveness.applies) {
+    v.raise(unknown, "cannot tell whether the SVSM responds: " + s.liveness.unknown);
+  }
+}
 
 Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector<Requirement>& reqs) {
   Verdict v;
@@ -83,6 +117,7 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
       v.raise(unknown, s.verdict_reason);
       return v;
   }
+  check_liveness(s, v);
 
   if (o.expect_vmpl) {
     if (!s.vmpl.known()) v.raise(unknown, "VMPL unknown: " + s.vmpl.unknown);
@@ -111,21 +146,53 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
   return v;
 }
 
-std::string perfdata(const svsm::Status& s) {
-  std::string p;
-  if (s.vmpl.known()) p += fmt::format("vmpl={};;;0;3 ", *s.vmpl.value);
-  if (s.protocols.known()) {
-    int n = 0;
-    for (const auto& x : *s.protocols.value) n += x.offered();
-    p += fmt::format("protocols={};;;0;{} ", n, s.protocols.value->size());
-  }
-  if (s.calling_areas.known()) {
-    p += fmt::format("cpus_online={};;;0; ", s.calling_areas.value->online);
-    if (!s.calling_areas.value->addresses_hidden)
-      p += fmt::format("calling_areas={};;;0; ", s.calling_areas.value->distinct);
-  }
-  if (!p.empty()) p.pop_back();
+// One performance value; unset value: could not be measured ("U").
+struct Perf {
+  std::string label;
+  std::optional<double> value;
+  std::optional<double> min, max;
+};
+
+std::vector<Perf> perfdata(const svsm::Status& s) {
+  std::vector<Perf> p;
+  auto opt = [](const auto& fact, auto&& get) -> std::optional<double> {
+    return fact.known() ? std::optional<double>(get(*fact.value)) : std::nullopt;
+  };
+  p.push_back({"responding", opt(s.liveness, [](const svsm::Liveness& l) { return l.all_responding() ? 1 : 0; }),
+               0, 1});
+  p.push_back({"cpus_not_responding",
+               opt(s.liveness, [](const svsm::Liveness& l) { return static_cast<double>(l.failures.size()); }), 0,
+               std::nullopt});
+  p.push_back({"vmpl", opt(s.vmpl, [](uint32_t v) { return v; }), 0, 3});
+  p.push_back({"protocols", opt(s.protocols, [](const std::vector<svsm::ProtocolSupport>& ps) {
+                 return std::count_if(ps.begin(), ps.end(), [](const auto& x) { return x.offered(); });
+               }), 0, SVSM_NR_PROTOCOLS});
+  p.push_back({"cpus_online", opt(s.calling_areas, [](const svsm::CaSummary& c) { return c.online; }), 0,
+               std::nullopt});
+  std::optional<double> cas;
+  if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden) cas = s.calling_areas.value->distinct;
+  p.push_back({"calling_areas", cas, 0, std::nullopt});
   return p;
+}
+
+std::string number(std::optional<double> v) { return v ? fmt::format("{}", *v) : std::string(); }
+
+// label=value;warn;crit;min;max, with U for an unmeasured value.
+std::string perfdata_text(const std::vector<Perf>& perf) {
+  std::string t;
+  for (const auto& p : perf)
+    t += fmt::format("{}{}={};;;{};{}", t.empty() ? "" : " ", p.label, p.value ? number(p.value) : "U",
+                     number(p.min), number(p.max));
+  return t;
+}
+
+nlohmann::ordered_json perfdata_json(const std::vector<Perf>& perf) {
+  auto num = [](std::optional<double> v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); };
+  auto a = nlohmann::ordered_json::array();
+  for (const auto& p : perf)
+    a.push_back({{"label", p.label}, {"value", num(p.value)}, {"uom", ""}, {"warn", nullptr},
+                 {"crit", nullptr}, {"min", num(p.min)}, {"max", num(p.max)}});
+  return a;
 }
 
 // What to print on timeout, made before the alarm is set: the handler may
@@ -149,7 +216,7 @@ void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
     doc["exit_code"] = static_cast<int>(unknown);
     doc["summary"] = line;
     doc["problems"] = {line};
-    doc["perfdata"] = "";
+    doc["perfdata"] = nlohmann::ordered_json::array();
     text = doc.dump(2) + "\n";
   } else {
     text = line + "\n";
@@ -158,9 +225,32 @@ void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
   std::copy_n(text.begin(), timeout_len, timeout_text);
 }
 
+void print_result(const Verdict& v, const std::vector<Perf>& perf, const GlobalOptions& g, Output& out) {
+  auto problems = v.ordered_problems();
+  std::string line = fmt::format("SVSM {} - {}", state_names[v.state], v.summary);
+  if (!problems.empty()) line += ": " + problems.front();
+  if (g.json) {
+    auto doc = json_header("check");
+    doc["state"] = state_names[v.state];
+    doc["exit_code"] = static_cast<int>(v.state);
+    doc["summary"] = line;
+    doc["problems"] = problems;
+    doc["perfdata"] = perfdata_json(perf);
+    out.document(doc);
+  } else {
+    auto text = perfdata_text(perf);
+    out.print("{}{}\n", line, text.empty() ? "" : " | " + text);
+    for (size_t i = 1; i < problems.size(); ++i) out.print("{}\n", problems[i]);
+  }
+}
+
 int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
   std::vector<Requirement> reqs;
-  for (const auto& spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
+  try {
+    for (const auto& spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
+  } catch (const UsageError& e) {
+    return check_usage_error(g, e.what());
+  }
   if (o.timeout) {
     prepare_timeout(g, o.timeout);
     std::signal(SIGALRM, on_timeout);
@@ -168,7 +258,7 @@ int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
   }
 
   Verdict v;
-  std::string perf;
+  std::vector<Perf> perf;
   try {
     svsm::StatusOptions so;
     so.device_path = g.device;
@@ -180,25 +270,20 @@ int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
     v.raise(unknown, e.what());
   }
   ::alarm(0);
-
-  std::string line = fmt::format("SVSM {} - {}", state_names[v.state], v.summary);
-  if (!v.problems.empty()) line += ": " + v.problems.front();
-  if (g.json) {
-    auto doc = json_header("check");
-    doc["state"] = state_names[v.state];
-    doc["exit_code"] = static_cast<int>(v.state);
-    doc["summary"] = line;
-    doc["problems"] = v.problems;
-    doc["perfdata"] = perf;
-    out.document(doc);
-  } else {
-    out.print("{}{}\n", line, perf.empty() ? "" : " | " + perf);
-    for (size_t i = 1; i < v.problems.size(); ++i) out.print("{}\n", v.problems[i]);
-  }
+  print_result(v, perf, g, out);
   return v.state;
 }
 
 }  // namespace
+
+int check_usage_error(const GlobalOptions& g, const std::string& message) {
+  Verdict v;
+  v.summary = "usage error";
+  v.raise(unknown, message + " (see 'svsmctl check --help')");
+  Output out(g.json, g.quiet, false);
+  print_result(v, {}, g, out);
+  return unknown;
+}
 
 void add_check(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<CheckOptions>();

@@ -13,6 +13,7 @@ namespace {
 struct LoadOptions {
   std::string backend;
   std::vector<std::string> params;
+  bool reload = false;
 };
 
 std::string_view state_text(svsm::ModuleState s) {
@@ -40,14 +41,14 @@ std::string options_text(const LoadOptions& o) {
 }
 
 int run_load(const LoadOptions& o, const GlobalOptions& g, Output& out) {
-  bool loaded = svsm::load_module(options_text(o));
+  bool loaded = svsm::load_module(options_text(o), svsm::module_name, o.reload);
   if (g.json) {
     auto doc = json_header("module load");
     doc["loaded"] = loaded;
     doc["already_loaded"] = !loaded;
     out.document(doc);
   } else if (!loaded) {
-    out.warning("svsm_diag is already loaded; its parameters are unchanged (unload it first to change them)");
+    out.print("svsm_diag is already loaded with these parameters\n");
   } else {
     out.print("svsm_diag loaded\n");
   }
@@ -100,6 +101,8 @@ void add_module(CLI::App& app, Registry& reg) {
       ->check(CLI::IsMember({"auto", "snp", "emulated"}));
   load->add_option("--param", lo->params, "A further module parameter, KEY=VALUE (see modinfo svsm_diag)")
       ->type_name("KEY=VALUE");
+  load->add_flag("--reload", lo->reload,
+                 "If svsm_diag is loaded with other parameter values, unload it and load it with these");
   reg.add(load, [lo](const GlobalOptions& g, Output& out) { return run_load(*lo, g, out); });
 
   auto* unload = mod->add_subcommand("unload", "Unload svsm_diag (refused while /dev/svsm_diag is open)");

@@ -42,8 +42,10 @@ void write_textfile(const std::string& dir, const std::string& text) {
   }
 }
 
-int status_exit_code(svsm::Verdict v) {
-  switch (v) {
+int status_exit_code(const svsm::Status& s) {
+  // An SVSM that does not answer on some CPU is an SVSM failure.
+  if (svsm::svsm_not_responding(s)) return exit_svsm_error;
+  switch (s.verdict) {
     case svsm::Verdict::svsm:
     case svsm::Verdict::svsm_emulated:
       return exit_ok;
@@ -73,7 +75,7 @@ int run_status(const StatusOptions& o, const GlobalOptions& g, Output& out) {
     out.print("{}", render_status_prometheus(status));
   else if (o.textfile_dir.empty() || format == "text")
     out.print("{}", render_status_text(status, out));
-  return status_exit_code(status.verdict);
+  return status_exit_code(status);
 }
 
 }  // namespace

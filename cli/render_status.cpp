@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/version.hpp"
 
@@ -20,7 +21,8 @@ template <typename T, typename F>
 json fact_json(const Fact<T>& f, F&& to_json) {
   json j = {{"value", f.known() ? to_json(*f.value) : json(nullptr)},
             {"source", svsm::source_name(f.source)}};
-  if (!f.known()) j["unknown"] = f.unknown;
+  if (!f.applies) j["not_applicable"] = f.unknown;
+  else if (!f.known()) j["unknown"] = f.unknown;
   if (!f.note.empty()) j["note"] = f.note;
   return j;
 }
@@ -58,11 +60,48 @@ std::string size_text(uint64_t bytes) {
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
+json liveness_json(const svsm::Liveness& l) {
+  json failures = json::array();
+  for (const auto& f : l.failures) {
+    json j = {{"cpu", f.cpu}, {"errno_name", errno_name(f.error)}};
+    j["svsm_result"] = f.result ? json(hex(*f.result)) : json(nullptr);
+    j["cause"] = f.cause;
+    j["hint"] = f.hint;
+    failures.push_back(j);
+  }
+  return json{{"responding", l.all_responding()},
+              {"cpus_probed", l.cpus_probed},
+              {"cpus_responding", l.cpus_responding()},
+              {"failures", failures}};
+}
+
+// "CPU 1", "CPUs 1, 3"
+std::string cpu_list(const std::vector<svsm::ProbeFailure>& fs) {
+  std::string t;
+  for (const auto& f : fs) t += (t.empty() ? "" : ", ") + std::to_string(f.cpu);
+  return (fs.size() == 1 ? "CPU " : "CPUs ") + t;
+}
+
 }  // namespace
+
+std::string liveness_text(const svsm::Liveness& l) {
+  if (l.all_responding()) return fmt::format("yes, on all {} CPUs", l.cpus_probed);
+  const auto& first = l.failures.front();
+  bool same = std::all_of(l.failures.begin(), l.failures.end(),
+                          [&first](const svsm::ProbeFailure& f) { return f.cause == first.cause; });
+  std::string cause = same ? first.cause : first.cause + " (and other causes)";
+  if (l.none_responding())
+    return fmt::format("NO: QUERY_PROTOCOL failed on {} of {} CPUs: {}", l.failures.size(), l.cpus_probed, cause);
+  return fmt::format("on {} of {} CPUs; QUERY_PROTOCOL failed on {}: {}", l.cpus_responding(), l.cpus_probed,
+                     cpu_list(l.failures), cause);
+}
 
 json render_status_json(const svsm::Status& s) {
   json doc = json_header("status");
-  doc["verdict"] = {{"value", svsm::verdict_name(s.verdict)}, {"reason", s.verdict_reason}};
+  doc["verdict"] = {{"value", svsm::verdict_name(s.verdict)},
+                    {"reason", s.verdict_reason},
+                    {"svsm_responding",
+                     s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}};
   doc["cvm_type"] = fact_json(s.cvm_type);
   doc["sev_status"] = fact_json(s.sev_status, [](uint64_t v) { return json(hex(v)); });
   if (s.sev_status.known()) doc["sev_status"]["features"] = sev_features_json(*s.sev_status.value);
@@ -92,6 +131,7 @@ json render_status_json(const svsm::Status& s) {
   });
   doc["vtpm"] = fact_json(s.vtpm);
   doc["vtpm_commands"] = fact_json(s.vtpm_commands, [](uint64_t v) { return json(hex(v)); });
+  doc["liveness"] = fact_json(s.liveness, liveness_json);
   bool svsm_attest = s.protocols.known() && (*s.protocols.value).size() > 1 &&
                      (*s.protocols.value)[1].offered();
   doc["attestation"] = {
@@ -130,16 +170,19 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
     return out.tone("unknown", Tone::warn) + (why.empty() ? "" : " (" + why + ")");
   };
   auto fact = [&](std::string_view label, const auto& f, auto&& text) {
-    line(label, f.known() ? text(*f.value) + " " + out.tone(provenance(f), Tone::dim) : unknown(f.unknown));
+    if (!f.applies) line(label, out.tone("n/a (" + f.unknown + ")", Tone::dim));
+    else line(label, f.known() ? text(*f.value) + " " + out.tone(provenance(f), Tone::dim) : unknown(f.unknown));
   };
+  const bool dead = s.liveness.known() && s.liveness.value->none_responding();
 
   // The verdict first: the answer to "is this guest under an SVSM?".
   switch (s.verdict) {
     case svsm::Verdict::svsm:
-      t += out.tone("SVSM: present", Tone::good);
+      t += dead ? out.tone("SVSM: NOT RESPONDING", Tone::bad) : out.tone("SVSM: present", Tone::good);
       break;
     case svsm::Verdict::svsm_emulated:
-      t += out.tone("SVSM: present (EMULATED)", Tone::warn);
+      t += dead ? out.tone("SVSM: NOT RESPONDING (EMULATED)", Tone::bad)
+                : out.tone("SVSM: present (EMULATED)", Tone::warn);
       break;
     case svsm::Verdict::snp_no_svsm:
     case svsm::Verdict::not_snp:
@@ -150,6 +193,12 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
       break;
   }
   t += " - " + s.verdict_reason + "\n";
+  if (svsm::svsm_not_responding(s)) {
+    line("Responding", out.tone(liveness_text(*s.liveness.value), Tone::bad));
+    if (!s.liveness.value->failures.front().hint.empty()) line("Hint", s.liveness.value->failures.front().hint);
+  } else {
+    fact("Responding", s.liveness, liveness_text);
+  }
 
   fact("CVM type", s.cvm_type, [](const std::string& v) { return v; });
   fact("SEV features", s.sev_status, [](uint64_t v) {
@@ -193,7 +242,7 @@ std::string render_status_text(const svsm::Status& s, const Output& out) {
     bool offered = s.protocols.value->size() > 1 && (*s.protocols.value)[1].offered();
     attest += "SVSM protocol " + yes_no(offered);
   } else {
-    attest += "SVSM protocol unknown";
+    attest += s.protocols.applies ? "SVSM protocol unknown" : "SVSM protocol n/a";
   }
   auto path_fact = [&](std::string_view name, const Fact<bool>& f) {
     attest += fmt::format(", {} {}", name, f.known() ? yes_no(*f.value) : "unknown");
@@ -275,19 +324,30 @@ class Exposition {
 
 std::string render_status_prometheus(const svsm::Status& s) {
   Exposition e;
+  // Labels that change only with an upgrade; the kernel release is
+  // node_exporter's node_uname_info.
   e.family("svsmctl_info", "svsmctl and guest description; the value is always 1");
   e.sample("svsmctl_info", 1,
            {{"version", svsm::version},
-            {"verdict", std::string(svsm::verdict_name(s.verdict))},
             {"cvm_type", s.cvm_type.value.value_or("unknown")},
-            {"backend", s.module.backend ? std::string(svsm::backend_name(*s.module.backend)) : "unknown"},
-            {"kernel", s.platform.kernel_release.value.value_or("unknown")}});
+            {"backend", s.module.backend ? std::string(svsm::backend_name(*s.module.backend)) : "unknown"}});
+
+  e.family("svsmctl_verdict", "1 for svsmctl status's verdict, 0 for the others");
+  for (auto v : {svsm::Verdict::svsm, svsm::Verdict::svsm_emulated, svsm::Verdict::snp_no_svsm,
+                 svsm::Verdict::not_snp, svsm::Verdict::unknown})
+    e.sample("svsmctl_verdict", s.verdict == v ? 1 : 0, {{"verdict", std::string(svsm::verdict_name(v))}});
 
   e.family("svsmctl_svsm_present", "1 if the guest runs under an SVSM (emulated included), 0 if not");
   if (s.svsm_present.known()) e.sample("svsmctl_svsm_present", *s.svsm_present.value ? 1 : 0);
 
   e.family("svsmctl_svsm_emulated", "1 if the SVSM is the svsm_diag emulator, not real hardware");
   e.sample("svsmctl_svsm_emulated", s.verdict == svsm::Verdict::svsm_emulated ? 1 : 0);
+
+  e.family("svsmctl_svsm_responding", "1 if the SVSM answered QUERY_PROTOCOL on every online CPU, 0 if not");
+  if (s.liveness.known()) e.sample("svsmctl_svsm_responding", s.liveness.value->all_responding() ? 1 : 0);
+  e.family("svsmctl_svsm_cpus_not_responding", "online CPUs on which the SVSM did not answer QUERY_PROTOCOL");
+  if (s.liveness.known())
+    e.sample("svsmctl_svsm_cpus_not_responding", static_cast<double>(s.liveness.value->failures.size()));
 
   e.family("svsmctl_vmpl", "VMPL the guest OS runs at");
   if (s.vmpl.known()) e.sample("svsmctl_vmpl", *s.vmpl.value);
@@ -298,19 +358,43 @@ std::string render_status_prometheus(const svsm::Status& s) {
       e.sample("svsmctl_sev_feature_enabled", (*s.sev_status.value >> b.bit) & 1,
                {{"feature", std::string(b.name)}});
 
-  e.family("svsmctl_protocol_supported", "1 if the SVSM offers the protocol (versions as labels)");
+  e.family("svsmctl_protocol_supported", "1 if the SVSM offers the protocol, 0 if not");
   if (s.protocols.known())
     for (const auto& p : *s.protocols.value)
-      e.sample("svsmctl_protocol_supported", p.offered() ? 1 : 0,
-               {{"protocol", protocol_label(p.protocol)},
-                {"min_version", p.offered() ? std::to_string(*p.min_version) : ""},
-                {"max_version", p.offered() ? std::to_string(*p.max_version) : ""}});
+      e.sample("svsmctl_protocol_supported", p.offered() ? 1 : 0, {{"protocol", protocol_label(p.protocol)}});
+  e.family("svsmctl_protocol_min_version", "lowest version of the protocol the SVSM offers");
+  if (s.protocols.known())
+    for (const auto& p : *s.protocols.value)
+      if (p.offered()) e.sample("svsmctl_protocol_min_version", *p.min_version, {{"protocol", protocol_label(p.protocol)}});
+  e.family("svsmctl_protocol_max_version", "highest version of the protocol the SVSM offers");
+  if (s.protocols.known())
+    for (const auto& p : *s.protocols.value)
+      if (p.offered()) e.sample("svsmctl_protocol_max_version", *p.max_version, {{"protocol", protocol_label(p.protocol)}});
 
   e.family("svsmctl_cpus_online", "online CPUs");
   if (s.calling_areas.known()) e.sample("svsmctl_cpus_online", s.calling_areas.value->online);
   e.family("svsmctl_calling_areas_distinct", "distinct SVSM Calling Areas among CPUs with a known CA");
   if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden)
     e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
+
+  // The module's counters since it was loaded.
+  const std::pair<std::string_view, uint64_t svsm::CpuInfo::*> counters[] = {
+      {"svsmctl_cpu_svsm_calls_total", &svsm::CpuInfo::calls},
+      {"svsmctl_cpu_svsm_retries_total", &svsm::CpuInfo::retries},
+      {"svsmctl_cpu_svsm_errors_total", &svsm::CpuInfo::errors},
+      {"svsmctl_cpu_svsm_unserviced_total", &svsm::CpuInfo::unserviced},
+  };
+  const std::string_view counter_help[] = {
+      "SVSM calls the svsm_diag module made on the CPU since it was loaded",
+      "BUSY/INCOMPLETE answers the svsm_diag module retried on the CPU since it was loaded",
+      "SVSM calls on the CPU that failed since svsm_diag was loaded",
+      "SVSM calls on the CPU the SVSM never serviced since svsm_diag was loaded",
+  };
+  for (size_t i = 0; i < std::size(counters); ++i) {
+    e.family(counters[i].first, counter_help[i], "counter");
+    for (const auto& c : s.cpus)
+      e.sample(counters[i].first, static_cast<double>(c.*counters[i].second), {{"cpu", std::to_string(c.cpu)}});
+  }
 
   e.family("svsmctl_vtpm_present", "1 if the SVSM offers a vTPM");
   if (s.vtpm.known()) e.sample("svsmctl_vtpm_present", *s.vtpm.value ? 1 : 0);
@@ -321,16 +405,23 @@ std::string render_status_prometheus(const svsm::Status& s) {
                                         ? 1
                                         : 0);
 
-  e.family("svsmctl_fact_unknown", "1 for each fact svsmctl could not determine");
-  auto unknown = [&e](std::string_view name, bool known) {
-    if (!known) e.sample("svsmctl_fact_unknown", 1, {{"fact", std::string(name)}});
+  e.family("svsmctl_fact_unknown",
+           "1 if the fact applies to this guest but svsmctl could not determine it, else 0");
+  auto unknown = [&e](std::string_view name, const auto& fact) {
+    e.sample("svsmctl_fact_unknown", fact.unknown_here() ? 1 : 0, {{"fact", std::string(name)}});
   };
-  unknown("sev_status", s.sev_status.known());
-  unknown("vmpl", s.vmpl.known());
-  unknown("svsm_present", s.svsm_present.known());
-  unknown("protocols", s.protocols.known());
-  unknown("calling_areas", s.calling_areas.known());
-  unknown("vtpm", s.vtpm.known());
+  unknown("sev_status", s.sev_status);
+  unknown("vmpl", s.vmpl);
+  unknown("svsm_present", s.svsm_present);
+  unknown("svsm_responding", s.liveness);
+  unknown("protocols", s.protocols);
+  unknown("calling_areas", s.calling_areas);
+  unknown("vtpm", s.vtpm);
+
+  e.family("svsmctl_last_run_timestamp_seconds", "when svsmctl collected these facts, Unix time");
+  e.sample("svsmctl_last_run_timestamp_seconds", s.collected_at);
+  e.family("svsmctl_run_duration_seconds", "how long svsmctl took to collect these facts");
+  e.sample("svsmctl_run_duration_seconds", s.collect_seconds);
   return e.str();
 }
 

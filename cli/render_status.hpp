@@ -11,6 +11,9 @@
 
 namespace svsmctl {
 
+// "yes, on all 4 CPUs", "NO: QUERY_PROTOCOL failed on 4 of 4 CPUs: ..."
+[[nodiscard]] std::string liveness_text(const svsm::Liveness& l);
+
 [[nodiscard]] std::string render_status_text(const svsm::Status& s, const Output& out);
 [[nodiscard]] nlohmann::ordered_json render_status_json(const svsm::Status& s);
 [[nodiscard]] std::string render_status_prometheus(const svsm::Status& s);

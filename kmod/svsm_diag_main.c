@@ -314,6 +314,13 @@ static bool svsm_diag_on_snp(void)
 	return svsm_backend == SVSM_DIAG_BACKEND_SNP;
 }
 
+/* A read-only query without a buffer: no address goes in or comes back. */
+static bool svsm_diag_call_is_query(const struct svsm_diag_call *arg)
+{
+	return svsm_diag_call_is_read_only(arg->protocol, arg->call_id, arg->rcx) &&
+	       !(arg->flags & (SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE));
+}
+
 static int svsm_diag_call_run(void *data, bool *asked)
 {
 	struct svsm_diag_call *arg = data;
@@ -376,17 +383,22 @@ static long svsm_diag_svsm_ioctl(void __user *uarg, const struct svsm_diag_svsm_
 		struct svsm_diag_remap_test remap;
 		struct svsm_diag_attest attest;
 	} arg;
+	bool privileged = capable(CAP_SYS_ADMIN);
 	bool asked = false;
 	u32 usize, cpu;
 	int ret, out;
 
-	if (!capable(CAP_SYS_ADMIN))
+	/* Without CAP_SYS_ADMIN only read-only queries, which carry no address,
+	 * so that a monitoring group with access to the device sees liveness. */
+	if (!privileged && cmd != &svsm_diag_call_cmd)
 		return -EPERM;
 	ret = svsm_diag_copy_in(&arg, cmd->size, uarg, &usize);
 	if (!ret)
 		ret = cmd->check(&arg);
 	if (ret)
 		return ret;
+	if (!privileged && !svsm_diag_call_is_query(&arg.call))
+		return -EPERM;
 	if (svsm_backend == SVSM_DIAG_BACKEND_NONE)
 		return -ENODEV;
 	cpu = arg.head.cpu;

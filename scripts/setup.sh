@@ -12,7 +12,7 @@ PKGS_BUILD="build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-js
 	libssl-dev bash-completion zsh fish"
 # Build the kernel module and run it in QEMU.
 PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
-	python3-pytest sparse prometheus prometheus-node-exporter"
+	python3-pytest python3-jsonschema sparse prometheus prometheus-node-exporter"
 # Packages: deb, rpm and DKMS, linted and installed for real.
 PKGS_PACKAGING="debhelper dh-dkms dkms lintian rpm rpmlint"
 # Reliability: the sanitizer kernel (built from source) and libFuzzer.

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace svsm {
 
@@ -165,14 +166,95 @@ ModuleStatus module_status(const std::string& name) {
   return st;
 }
 
-bool load_module(const std::string& options, const std::string& name) {
+std::map<std::string, std::string> module_parameters(const std::string& name) {
+  auto ctx = new_ctx();
+  auto mod = lookup(ctx.get(), name);
+  const char* path = mod ? kmod_module_get_path(mod.get()) : nullptr;
+  std::error_code ec;
+  if (!path || !fs::exists(path, ec)) throw_load_error(ENOENT, name);  // modules.dep may be stale
+  kmod_list* list = nullptr;
+  if (kmod_module_get_info(mod.get(), &list) < 0)
+    throw ModuleError(ModuleErrorKind::other, EIO, fmt::format("cannot read the parameters of module {}", name),
+                      fmt::format("see 'modinfo {}'", name));
+  std::unique_ptr<kmod_list, void (*)(kmod_list*)> guard(list, kmod_module_info_free_list);
+  std::map<std::string, std::string> params;
+  for (kmod_list* l = list; l; l = kmod_list_next(list, l)) {
+    std::string_view key = kmod_module_info_get_key(l);
+    std::string_view value = kmod_module_info_get_value(l) ? kmod_module_info_get_value(l) : "";
+    if (key != "parm" && key != "parmtype") continue;
+    auto colon = value.find(':');
+    std::string param(value.substr(0, colon));
+    if (key == "parmtype") params[param] = colon == std::string_view::npos ? "" : std::string(value.substr(colon + 1));
+    else params.try_emplace(param);
+  }
+  return params;
+}
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> split_options(const std::string& options) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t pos = 0;
+  while (pos < options.size()) {
+    size_t end = options.find(' ', pos);
+    if (end == std::string::npos) end = options.size();
+    std::string word = options.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) continue;
+    auto eq = word.find('=');
+    out.emplace_back(word.substr(0, eq), eq == std::string::npos ? "" : word.substr(eq + 1));
+  }
+  return out;
+}
+
+// The kernel shows a bool as Y or N, whatever it was given.
+std::string normalized(const std::string& value, const std::string& type) {
+  if (type != "bool") return value;
+  if (value == "1" || value == "y" || value == "Y" || value == "true" || value.empty()) return "Y";
+  if (value == "0" || value == "n" || value == "N" || value == "false") return "N";
+  return value;
+}
+
+}  // namespace
+
+bool load_module(const std::string& options, const std::string& name, bool reload) {
   auto ctx = new_ctx();
   auto mod = lookup(ctx.get(), name);
   if (!mod) throw_load_error(ENOENT, name);
 
   auto state = state_of(mod.get());
-  if (state == ModuleState::live || state == ModuleState::builtin) return false;
+  if (state == ModuleState::builtin) return false;
   if (!kmod_module_get_path(mod.get())) throw_load_error(ENOENT, name);
+
+  // The kernel ignores a parameter it does not know: refuse it here.
+  const auto known = module_parameters(name);
+  const auto wanted = split_options(options);
+  for (const auto& [key, value] : wanted) {
+    if (known.count(key)) continue;
+    std::string names;
+    for (const auto& [k, t] : known) names += (names.empty() ? "" : ", ") + k;
+    throw ModuleError(ModuleErrorKind::bad_parameter, EINVAL,
+                      fmt::format("module {} has no parameter '{}'", name, key),
+                      fmt::format("its parameters are: {} (see 'modinfo {}')", names, name));
+  }
+
+  if (state == ModuleState::live) {
+    auto current = module_status(name).parameters;
+    std::string differ;
+    for (const auto& [key, value] : wanted) {
+      auto it = current.find(key);
+      const auto& type = known.at(key);
+      if (it == current.end() || normalized(it->second, type) != normalized(value, type))
+        differ += fmt::format("{}{}={} (loaded: {})", differ.empty() ? "" : ", ", key, value,
+                              it == current.end() ? "?" : it->second);
+    }
+    if (differ.empty()) return false;
+    if (!reload)
+      throw ModuleError(ModuleErrorKind::loaded_differently, EEXIST,
+                        fmt::format("module {} is already loaded with other parameters: {}", name, differ),
+                        "add --reload to unload it and load it with these (refused while /dev/svsm_diag is open)");
+    unload_module(name);
+  }
 
   int err = kmod_module_probe_insert_module(mod.get(), KMOD_PROBE_APPLY_BLACKLIST,
                                             options.empty() ? nullptr : options.c_str(), nullptr,

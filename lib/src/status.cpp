@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "svsm/decode.hpp"
 #include "svsm/error.hpp"
@@ -100,7 +103,7 @@ void add_module_facts(Status& s, const Device* dev, const Info* info) {
   (void)dev;
 }
 
-CaSummary summarize_cpus(const Device& dev, const Info& info) {
+CaSummary summarize_cpus(const Device& dev, const Info& info, std::vector<CpuInfo>& cpus) {
   CaSummary sum;
   std::set<uint64_t> cas;
   for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
@@ -111,6 +114,7 @@ CaSummary summarize_cpus(const Device& dev, const Info& info) {
       if (e.errno_value() == ENXIO) continue;  // not a possible CPU
       throw;
     }
+    cpus.push_back(c);
     ++sum.possible;
     if (c.online) ++sum.online;
     sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
@@ -134,14 +138,59 @@ std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo>& cpuid) {
   return std::nullopt;
 }
 
-uint32_t first_online_cpu(const Device& dev, const Info& info) {
+std::vector<uint32_t> online_cpus(const Device& dev, const Info& info) {
+  std::vector<uint32_t> cpus;
   for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
     try {
-      if (dev.cpu(cpu).online) return cpu;
-    } catch (const Error&) {
+      if (dev.cpu(cpu).online) cpus.push_back(cpu);
+    } catch (const Error& e) {
+      if (e.errno_value() != ENXIO) throw;
     }
   }
-  return 0;
+  return cpus;
+}
+
+std::string probe_hint(int err, std::optional<uint32_t> result) {
+  switch (err) {
+    case EIO:
+      return result ? fmt::format("'svsmctl explain {:#x}' says what the answer means", *result) : std::string();
+    case EBUSY: return "the SVSM stayed busy: look at the SVSM's load and log; max_retries bounds the retries";
+    case ECOMM: return "the hypervisor did not run the SVSM: look in the hypervisor's log";
+    case EREMOTEIO: return "the hypervisor refused to switch to VMPL0: look in the hypervisor's log";
+    default: return {};
+  }
+}
+
+// QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
+// once on each online CPU. Privilege errors are thrown; an offline CPU is
+// skipped.
+Liveness probe_liveness(const Device& dev, const Info& info) {
+  Liveness live;
+  for (uint32_t cpu : online_cpus(dev, info)) {
+    CallRequest req;
+    req.cpu = cpu;
+    req.protocol = SVSM_PROTOCOL_CORE;
+    req.call = SVSM_CORE_QUERY_PROTOCOL;
+    req.rcx = (static_cast<uint64_t>(SVSM_PROTOCOL_CORE) << 32) | 1;
+    CallResult r;
+    try {
+      r = dev.call(req);
+    } catch (const Error& e) {
+      if (e.errno_value() == ENXIO) continue;  // went offline meanwhile
+      throw;
+    }
+    ++live.cpus_probed;
+    if (!r.error && r.rcx) continue;
+    ProbeFailure f;
+    f.cpu = cpu;
+    f.error = r.error ? r.error : EIO;
+    if (r.status.serviced && r.error) f.result = r.result;
+    f.cause = r.error ? failure_of(r) : "the SVSM says it does not offer the core protocol";
+    if (f.result) f.cause = fmt::format("the SVSM answered {} ({:#x})", f.cause, *f.result);
+    f.hint = probe_hint(r.error, f.result);
+    live.failures.push_back(std::move(f));
+  }
+  return live;
 }
 
 }  // namespace
@@ -173,7 +222,9 @@ std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
 }
 
 Status collect_status(const StatusOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
   Status s;
+  s.collected_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   s.platform = probe_platform(options.platform);
   const bool root = ::geteuid() == 0;
 
@@ -265,31 +316,61 @@ Status collect_status(const StatusOptions& options) {
     s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
   }
 
-  // Protocols, vTPM and Calling Areas need the device (and root for calls).
-  const std::string no_device = info ? "no SVSM" : s.module.device_error;
-  s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, no_device);
-  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, no_device);
-  s.calling_areas = Fact<CaSummary>::missing(Source::module, no_device);
-  if (info && info->backend != Backend::none) {
-    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(*dev, *info), Source::module);
-    if (!options.query_svsm) {
-      s.protocols.unknown = "not queried";
-      s.vtpm_commands.unknown = "not queried";
-    } else if (!root) {
-      s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
-      s.needs_root.push_back("SVSM protocols (QUERY_PROTOCOL)");
-    } else {
-      uint32_t cpu = first_online_cpu(*dev, *info);
+  // Liveness, protocols, vTPM and Calling Areas need an SVSM behind the
+  // device, and SVSM calls need privilege.
+  const bool has_backend = info && info->backend != Backend::none;
+  if (has_backend) {
+    s.liveness = Fact<Liveness>::missing(Source::module, "");
+    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, "");
+    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "");
+    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(*dev, *info, s.cpus), Source::module);
+  } else if (info) {
+    // Not applicable where the verdict says there is no SVSM (below).
+    const std::string why(no_svsm_reason_text(info->reason));
+    s.liveness = Fact<Liveness>::missing(Source::module, why);
+    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, why);
+    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, why);
+    s.calling_areas = Fact<CaSummary>::missing(Source::module, why);
+  } else {
+    s.liveness = Fact<Liveness>::missing(Source::module, s.module.device_error);
+    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, s.module.device_error);
+    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, s.module.device_error);
+    s.calling_areas = Fact<CaSummary>::missing(Source::module, s.module.device_error);
+  }
+  if (has_backend && !options.query_svsm) {
+    s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "not queried (--no-query)";
+  } else if (has_backend) {
+    std::optional<uint32_t> cpu;
+    try {
+      auto live = probe_liveness(*dev, *info);
+      for (uint32_t c : online_cpus(*dev, *info)) {
+        bool failed = std::any_of(live.failures.begin(), live.failures.end(),
+                                  [c](const ProbeFailure& f) { return f.cpu == c; });
+        if (!failed) {
+          cpu = c;
+          break;
+        }
+      }
+      s.liveness = Fact<Liveness>::of(std::move(live), Source::module);
+    } catch (const Error& e) {
+      if (e.errno_value() != EPERM && e.errno_value() != EACCES) throw;
+      s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
+      s.needs_root.push_back("whether the SVSM responds, and its protocols (QUERY_PROTOCOL)");
+    }
+    if (s.liveness.known() && !cpu) {
+      const auto& f = s.liveness.value->failures.front();
+      s.protocols.unknown = s.vtpm_commands.unknown = "the SVSM is not responding: " + f.cause;
+    } else if (cpu) {
       try {
-        s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, cpu), Source::module);
+        s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, *cpu), Source::module);
       } catch (const Error& e) {
-        // The SVSM is there but did not answer: say so, and report the rest.
+        // The SVSM answered the probe but not this: say so, and report the rest.
         s.protocols.unknown = s.vtpm_commands.unknown = std::string("QUERY_PROTOCOL failed: ") + e.what();
       }
       const bool vtpm_offered = s.protocols.known() && (*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered();
       if (vtpm_offered) {
         CallRequest req;
-        req.cpu = cpu;
+        req.cpu = *cpu;
         req.protocol = SVSM_PROTOCOL_VTPM;
         req.call = SVSM_VTPM_QUERY;
         try {
@@ -300,7 +381,7 @@ Status collect_status(const StatusOptions& options) {
           s.vtpm_commands.unknown = std::string("VTPM QUERY failed: ") + e.what();
         }
       } else if (s.protocols.known()) {
-        s.vtpm_commands.unknown = "the SVSM offers no vTPM protocol";
+        s.vtpm_commands = Fact<uint64_t>::not_applicable(Source::module, "the SVSM offers no vTPM protocol");
       }
     }
   }
@@ -360,6 +441,27 @@ Status collect_status(const StatusOptions& options) {
                                                ? s.cvm_type.source : Source::cpuid);
     s.svsm_present.note = s.verdict_reason;
   }
+  // Where there is no SVSM, what only an SVSM has does not apply: not
+  // knowing it is no failure.
+  const bool no_svsm = s.verdict == Verdict::not_snp || s.verdict == Verdict::snp_no_svsm;
+  auto not_applicable = [&s](auto& fact) {
+    if (fact.known()) return;
+    fact.applies = false;
+    fact.unknown = s.verdict == Verdict::not_snp ? "not an SEV-SNP guest" : "no SVSM";
+  };
+  if (s.verdict == Verdict::not_snp) {
+    not_applicable(s.sev_status);
+    not_applicable(s.vmpl);
+  }
+  if (no_svsm) {
+    not_applicable(s.svsm);
+    not_applicable(s.protocols);
+    not_applicable(s.vtpm_commands);
+    not_applicable(s.calling_areas);
+    not_applicable(s.vtpm);
+    not_applicable(s.liveness);
+  }
+  s.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return s;
 }
 

@@ -19,6 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vm"))
 import vm as vmlib  # noqa: E402
 from figures import record  # noqa: E402
+from schema import validate  # noqa: E402
 
 KERNELS = vmlib.find_kernels()
 REQUIRED = int(os.environ.get("SVSMCTL_REQUIRE_VM", "0"))  # kernels that must be there
@@ -81,7 +82,7 @@ class Guest:
     def svsmctl_json(self, *args: str, user: str | None = None, rc: int = 0) -> dict:
         r = self.svsmctl("--json", *args, user=user)
         assert r.rc == rc, f"svsmctl {' '.join(args)} exited {r.rc}, wanted {rc}\n{r.out}\n{r.err}"
-        return json.loads(r.out)
+        return validate(json.loads(r.out))  # against the schema the packages ship
 
     def ioctl(self, command: str, **fields) -> dict:
         args = " ".join(f"{k.replace('__', '.')}={v}" for k, v in fields.items())

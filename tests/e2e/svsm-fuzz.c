@@ -1543,8 +1543,11 @@ static bool errno_allowed(int cmd, int err)
 		return err == ENOTTY;
 	if (err == ENOTTY)
 		return false;
-	if (!privileged && (cmd == C_CALL || cmd == C_REMAP || cmd == C_ATTEST))
+	if (!privileged && (cmd == C_REMAP || cmd == C_ATTEST))
 		return err == EPERM;
+	/* Read-only queries without a buffer are open to the unprivileged. */
+	if (!privileged && cmd == C_CALL && err == EPERM)
+		return true;
 	switch (cmd) {
 	case C_INFO:
 		return err == 0 || err == EINVAL || err == EFAULT || err == E2BIG;

@@ -258,7 +258,8 @@ def test_check_ok_with_emulated_allowed(emu):
             "--require-vtpm")
     line = r.out.splitlines()[0]
     assert line.startswith("SVSM OK - emulated SVSM at VMPL 2")
-    assert "| vmpl=2;;;0;3 protocols=3;;;0;5 cpus_online=4;;;0; calling_areas=4;;;0;" in line
+    assert ("| responding=1;;;0;1 cpus_not_responding=0;;;0; vmpl=2;;;0;3 protocols=3;;;0;5 cpus_online=4;;;0; "
+            "calling_areas=4;;;0;") in line
 
 
 def test_check_emulated_is_a_warning(emu):
@@ -281,13 +282,21 @@ def test_check_without_svsm_is_critical(guest):
     assert r.out.startswith("SVSM CRITICAL - no SVSM: SEV-SNP is not active")
 
 
-def test_check_unprivileged_cannot_query_protocols(emu):
+def test_check_unprivileged_reads_protocols_but_no_addresses(emu):
+    # What the shipped udev rule does, by hand (no udev in the VM).
     emu.ok("chmod 0644 /dev/svsm_diag")
     try:
-        r = run(emu, "check", "--allow-emulated", "--require-protocol", "attest", user="nobody", rc=3)
-        assert r.out.startswith("SVSM UNKNOWN - emulated SVSM at VMPL 2: protocols unknown: "
-                                "SVSM calls need root")
-        run(emu, "check", "--allow-emulated", user="nobody", rc=0)
+        r = run(emu, "check", "--allow-emulated", "--require-protocol", "attest", "--require-vtpm",
+                user="nobody", rc=0)
+        assert r.out.startswith("SVSM OK - emulated SVSM at VMPL 2"), r.out
+        assert "calling_areas=U" in r.out  # addresses stay root's
+        emu.inject("unserviced 1000")
+        r = run(emu, "check", "--allow-emulated", user="nobody", rc=2)
+        assert r.out.startswith("SVSM CRITICAL - SVSM NOT RESPONDING"), r.out
+        emu.inject("none")
+        # A state-changing call stays root's.
+        r = run(emu, "call", "core", "configure-vtom", "--rcx", "0", "--unsafe", user="nobody", rc=UNAVAILABLE)
+        assert "EPERM" in r.err or "not permitted" in r.err.lower(), r.err
     finally:
         emu.ok("chmod 0600 /dev/svsm_diag")
 
@@ -308,7 +317,8 @@ def test_status_prometheus(emu):
     text = run(emu, "status", "--format", "prometheus").out
     assert "svsmctl_svsm_present 1" in text
     assert "svsmctl_svsm_emulated 1" in text
-    assert 'svsmctl_protocol_supported{protocol="attest",min_version="1",max_version="1"} 1' in text
+    assert 'svsmctl_protocol_supported{protocol="attest"} 1' in text
+    assert 'svsmctl_protocol_max_version{protocol="attest"} 1' in text
     assert "svsmctl_vmpl 2" in text
     for family in re.findall(r"^# TYPE (\S+) gauge$", text, re.M):
         assert f"# HELP {family} " in text
@@ -332,8 +342,10 @@ def test_status_as_unprivileged_user(emu):
         doc = emu.svsmctl_json("status", user="nobody")
     finally:
         emu.ok("chmod 0600 /dev/svsm_diag")
-    assert "Run as root to see" in r.out
-    assert doc["protocols"]["value"] is None and "root" in doc["protocols"]["unknown"]
+    assert "Run as root to see: SVSM and Calling Area addresses" in r.out
+    # Read-only queries are open to whoever may open the device: root's verdict.
+    assert doc["protocols"]["value"][1]["offered"] is True
+    assert doc["verdict"]["svsm_responding"] is True
     assert doc["svsm"]["value"]["base"] is None  # hidden from the unprivileged
     assert doc["svsm"]["value"]["addresses_hidden"] is True
     assert doc["vmpl"]["value"] == 2
@@ -343,7 +355,7 @@ def test_status_device_root_only_for_unprivileged(emu):
     # The device is root's; CPUID alone still proves this VM is not SEV-SNP.
     r = run(emu, "status", user="nobody", rc=NOT_SVSM)
     assert r.out.startswith("SVSM: none - CPUID")
-    assert "SVSM:         unknown (/dev/svsm_diag: permission denied (run as root))" in r.out
+    assert "SVSM:         n/a (not an SEV-SNP guest)" in r.out
     assert "Run as root to see: the module's view" in r.out
     doc = emu.svsmctl_json("status", user="nobody", rc=NOT_SVSM)
     assert doc["module"]["hint"] == "run svsmctl as root"
@@ -358,7 +370,7 @@ def test_json_error_document(guest):
 
 
 def test_status_survives_an_svsm_that_does_not_answer(emu):
-    emu.inject("unserviced 1")
+    emu.inject("unserviced 1 after 4")  # the liveness probe passes, QUERY_PROTOCOL then fails
     doc = emu.svsmctl_json("status")
     assert doc["verdict"]["value"] == "svsm-emulated"
     assert doc["protocols"]["value"] is None

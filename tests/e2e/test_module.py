@@ -1,7 +1,7 @@
 """Loading and unloading svsm_diag through svsmctl (libkmod)."""
 import json
 
-EXIT_USAGE, EXIT_UNAVAILABLE = 2, 4
+EXIT_FAILURE, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 4
 
 
 def test_load_emulated_creates_root_only_device(guest):
@@ -11,12 +11,28 @@ def test_load_emulated_creates_root_only_device(guest):
     assert guest.ok("cat /sys/module/svsm_diag/parameters/backend").strip() == "emulated"
 
 
-def test_load_twice_warns_and_keeps_parameters(guest):
+def test_load_with_other_parameters_needs_reload(guest):
     guest.load("emulated")
     r = guest.svsmctl("module", "load", "--backend", "auto")
-    assert r.rc == 0
-    assert "already loaded" in r.err
+    assert r.rc == EXIT_FAILURE, r.out + r.err
+    assert "already loaded with other parameters: backend=auto (loaded: emulated)" in r.err
+    assert "--reload" in r.err
     assert guest.ok("cat /sys/module/svsm_diag/parameters/backend").strip() == "emulated"
+    # The same values again are no change, and no error.
+    r = guest.svsmctl("module", "load", "--backend", "emulated", "--param", "allow_unsafe_calls=0")
+    assert r.rc == 0 and "already loaded with these parameters" in r.out, r.out + r.err
+    r = guest.svsmctl("module", "load", "--backend", "auto", "--reload")
+    assert r.rc == 0, r.err
+    assert guest.ok("cat /sys/module/svsm_diag/parameters/backend").strip() == "auto"
+
+
+def test_unknown_parameter_is_refused_before_loading(guest):
+    for param in ("bogus=1", "allow_unsafe_call=1"):
+        r = guest.svsmctl("module", "load", "--backend", "emulated", "--param", param)
+        assert r.rc == EXIT_USAGE, r.out + r.err
+        assert f"has no parameter '{param.split('=')[0]}'" in r.err
+        assert "allow_unsafe_calls" in r.err  # the hint lists the real ones
+        assert guest.run("test -e /sys/module/svsm_diag").rc == 1  # nothing loaded
 
 
 def test_unload_refused_while_open(guest):

@@ -397,7 +397,9 @@ def test_unprivileged_reader_sees_no_addresses_and_cannot_call(emu):
         assert (info["svsm_base"], info["svsm_caa"]) == (0, 0) and info["svsm_size"] > 0
         cpu = as_nobody("cpu cpu=1")
         assert cpu["state"] & U.SVSM_DIAG_CPU_ADDRS_HIDDEN and cpu["ca_gpa"] == 0
-        expect(as_nobody(f"call cpu=0 protocol=0 call_id={U.SVSM_CORE_QUERY_PROTOCOL} rcx=1"), "EPERM")
+        # Read-only queries without a buffer carry no address: open to readers.
+        expect(as_nobody(f"call cpu=0 protocol=0 call_id={U.SVSM_CORE_QUERY_PROTOCOL} rcx=0x100000001"), "")
+        expect(as_nobody(f"call cpu=0 protocol=0 call_id={U.SVSM_CORE_REMAP_CA} rcx=0x1000"), "EPERM")
         expect(as_nobody("remap cpu=0"), "EPERM")
         expect(as_nobody("attest report_cap=4096 manifest_cap=4096"), "EPERM")
     finally:

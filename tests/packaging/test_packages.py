@@ -400,3 +400,29 @@ def test_rpm_dkms_scriptlets_add_and_remove(pkgs):
     assert e.returncode == 0, e.stdout
     assert DKMS_NAME not in dkms_status()
     assert not Path(f"/usr/src/{DKMS_NAME}-{pkgs['version']}").exists()
+
+
+FLEET_FILES = [
+    "/usr/lib/systemd/system/svsmctl-textfile.service",
+    "/usr/lib/systemd/system/svsmctl-textfile.timer",
+    "/usr/lib/udev/rules.d/60-svsm-diag.rules",
+    "/usr/share/svsmctl/svsmctl-alerts.yml",
+    "/usr/share/svsmctl/svsmctl.schema.json",
+    "/usr/share/svsmctl/examples/svsmctl-check.sudoers",
+    "/usr/share/svsmctl/examples/svsmctl-nrpe.cfg",
+    "/usr/share/svsmctl/examples/svsmctl-nfd-hook",
+]
+
+
+def test_fleet_files_in_both_packages(pkgs):
+    deb, rpm = deb_files(pkgs["deb"]), rpm_files(pkgs["rpm"])
+    for f in FLEET_FILES:
+        assert f in deb, f"{f} not in the .deb"
+        assert f in rpm, f"{f} not in the .rpm"
+
+
+def test_textfile_timer_is_not_enabled(installed):
+    # Installed but not enabled: deb-systemd-helper would have made the
+    # timers.target.wants link, systemd or not.
+    assert "/usr/lib/systemd/system/svsmctl-textfile.timer" in installed["files"]["svsmctl"]
+    assert not os.path.exists("/etc/systemd/system/timers.target.wants/svsmctl-textfile.timer")

@@ -2,6 +2,8 @@
 // man page promises, and the exit codes of command-line mistakes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +41,18 @@ svsm::Status snp_guest() {
   s.vtpm_commands = Fact<uint64_t>::of(0x100, Source::module);
   s.vtpm = Fact<bool>::of(true, Source::module);
   s.calling_areas = Fact<svsm::CaSummary>::of({4, 4, 4, 4, 0, false}, Source::module);
+  s.liveness = Fact<svsm::Liveness>::of({4, {}}, Source::module);
+  for (uint32_t cpu = 0; cpu < 4; ++cpu) {
+    svsm::CpuInfo c;
+    c.cpu = cpu;
+    c.online = true;
+    c.calls = 25 + cpu;
+    c.retries = cpu == 1 ? 3 : 0;
+    c.errors = cpu == 2 ? 1 : 0;
+    s.cpus.push_back(c);
+  }
+  s.collected_at = 1764625000.5;
+  s.collect_seconds = 0.25;
   s.module.state = svsm::ModuleState::live;
   s.module.installed = true;
   s.module.version = "9.9.9";
@@ -67,6 +81,7 @@ svsm::Status snp_guest_unprivileged() {
   s.vtpm_commands = Fact<uint64_t>::missing(Source::module, denied);
   s.vtpm = Fact<bool>::missing(Source::module, denied);
   s.calling_areas = Fact<svsm::CaSummary>::missing(Source::module, denied);
+  s.liveness = Fact<svsm::Liveness>::missing(Source::module, denied);
   s.module.state = svsm::ModuleState::live;
   s.module.installed = true;
   s.module.version = "9.9.9";
@@ -138,7 +153,7 @@ TEST(StatusJson, SchemaKeys) {
   EXPECT_EQ(keys, (std::vector<std::string>{
                       "schema_version", "command", "svsmctl_version", "verdict", "cvm_type", "sev_status",
                       "vmpl", "svsm_present", "svsm", "protocols", "calling_areas", "vtpm", "vtpm_commands",
-                      "attestation", "module", "platform", "needs_root"}));
+                      "liveness", "attestation", "module", "platform", "needs_root"}));
   EXPECT_EQ(doc["schema_version"], 1);
   EXPECT_EQ(doc["sev_status"]["features"], (nlohmann::ordered_json{"SEV", "SEV-ES", "SEV-SNP", "DebugSwap"}));
   EXPECT_EQ(doc["svsm"]["value"]["initial_ca"], "0x80400000");
@@ -215,6 +230,94 @@ TEST(ExitCodes, CheckReportsBadArgumentsAsUnknown) {
   EXPECT_EQ(run({"check", "--expect-vmpl", "9"}), 3);
   EXPECT_EQ(run({"check", "--require-protocol", "warp"}), 3);
   EXPECT_EQ(run({"check", "--nonsense"}), 3);
+}
+
+// Monitoring plugins print one line on stdout whatever happens.
+std::string check_stdout(std::vector<std::string> args, int& rc) {
+  args.insert(args.begin(), "svsmctl");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
+  auto out = testing::internal::GetCapturedStdout();
+  testing::internal::GetCapturedStderr();
+  return out;
+}
+
+TEST(CheckUsage, OneUnknownLineOnStdout) {
+  for (auto args : std::vector<std::vector<std::string>>{{"check", "--expect-vmpl", "9"},
+                                                         {"check", "--require-protocol", "warp"},
+                                                         {"check", "--nonsense"},
+                                                         {"check", "--timeout"}}) {
+    int rc = 0;
+    auto out = check_stdout(args, rc);
+    EXPECT_EQ(rc, 3) << args.back();
+    EXPECT_EQ(out.rfind("SVSM UNKNOWN - usage error: ", 0), 0u) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+  int rc = 0;
+  auto doc = nlohmann::json::parse(check_stdout({"--json", "check", "--require-protocol", "warp"}, rc));
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(doc["state"], "UNKNOWN");
+  EXPECT_TRUE(doc["perfdata"].is_array());
+}
+
+// A guest whose SVSM answers on no CPU, or on some.
+svsm::Status not_responding(uint32_t failing) {
+  auto s = snp_guest();
+  svsm::Liveness l{4, {}};
+  for (uint32_t cpu = 0; cpu < failing; ++cpu)
+    l.failures.push_back({cpu, ECOMM, std::nullopt, "not serviced", "look in the hypervisor's log"});
+  s.liveness = Fact<svsm::Liveness>::of(l, Source::module);
+  if (failing == 4) {
+    s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, "the SVSM is not responding");
+    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "the SVSM is not responding");
+    s.vtpm = Fact<bool>::missing(Source::module, "the SVSM is not responding");
+  }
+  return s;
+}
+
+TEST(StatusText, NotRespondingSaysSoWithCauseAndHint) {
+  auto out = plain();
+  auto text = svsmctl::render_status_text(not_responding(4), out);
+  EXPECT_EQ(text.rfind("SVSM: NOT RESPONDING - ", 0), 0u) << text;
+  EXPECT_NE(text.find("  Responding:   NO: QUERY_PROTOCOL failed on 4 of 4 CPUs: not serviced\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  Hint:         look in the hypervisor's log\n"), std::string::npos) << text;
+  text = svsmctl::render_status_text(not_responding(1), out);
+  EXPECT_EQ(text.rfind("SVSM: present - ", 0), 0u) << text;
+  EXPECT_NE(text.find("Responding:   on 3 of 4 CPUs; QUERY_PROTOCOL failed on CPU 0: not serviced"),
+            std::string::npos) << text;
+}
+
+TEST(StatusPrometheus, NotRespondingIsAValueAndUnknownFactsAreOne) {
+  auto text = svsmctl::render_status_prometheus(not_responding(4));
+  EXPECT_NE(text.find("\nsvsmctl_svsm_responding 0\n"), std::string::npos);
+  EXPECT_NE(text.find("\nsvsmctl_svsm_cpus_not_responding 4\n"), std::string::npos);
+  EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"protocols\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"svsm_responding\"} 0"), std::string::npos);
+  text = svsmctl::render_status_prometheus(not_responding(1));
+  EXPECT_NE(text.find("\nsvsmctl_svsm_responding 0\n"), std::string::npos);
+  EXPECT_NE(text.find("\nsvsmctl_svsm_cpus_not_responding 1\n"), std::string::npos);
+  auto doc = svsmctl::render_status_json(not_responding(1));
+  EXPECT_EQ(doc["verdict"]["svsm_responding"], false);
+  EXPECT_EQ(doc["liveness"]["value"]["failures"][0]["errno_name"], "ECOMM");
+}
+
+TEST(StatusPrometheus, NotApplicableIsNotUnknown) {
+  auto s = snp_guest_unprivileged();
+  s.verdict = svsm::Verdict::not_snp;
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::not_applicable(Source::module, "not an SEV-SNP guest");
+  auto text = svsmctl::render_status_prometheus(s);
+  EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"protocols\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"calling_areas\"} 1"), std::string::npos) << text;
+  auto doc = svsmctl::render_status_json(s);
+  EXPECT_EQ(doc["protocols"]["not_applicable"], "not an SEV-SNP guest");
+  EXPECT_FALSE(doc["protocols"].contains("unknown"));
+  auto out = plain();
+  EXPECT_NE(svsmctl::render_status_text(s, out).find("  Protocols:    n/a (not an SEV-SNP guest)\n"),
+            std::string::npos);
 }
 
 TEST(ExitCodes, ExplainWorksOffline) {

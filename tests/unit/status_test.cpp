@@ -119,6 +119,24 @@ TEST_F(FakeMachine, AnotherVendorProvesThereIsNoSnp) {
   EXPECT_NE(s.verdict_reason.find("GenuineIntel"), std::string::npos);
 }
 
+TEST_F(FakeMachine, WithoutSnpWhatOnlyAnSvsmHasDoesNotApply) {
+  cpuid_ = svsm::CpuidInfo{"GenuineIntel", true, std::nullopt};
+  auto s = status();
+  ASSERT_EQ(s.verdict, Verdict::not_snp);
+  for (bool applies : {s.vmpl.applies, s.protocols.applies, s.svsm.applies, s.liveness.applies,
+                       s.calling_areas.applies, s.vtpm.applies, s.sev_status.applies})
+    EXPECT_FALSE(applies);
+  EXPECT_EQ(s.protocols.unknown, "not an SEV-SNP guest");
+}
+
+TEST_F(FakeMachine, WhenItCannotTellFactsStayUnknown) {
+  auto s = status();  // an AMD CPU with SEV, nothing readable
+  ASSERT_EQ(s.verdict, Verdict::unknown);
+  EXPECT_TRUE(s.protocols.unknown_here());
+  EXPECT_TRUE(s.vmpl.unknown_here());
+  EXPECT_TRUE(s.liveness.unknown_here());
+}
+
 TEST_F(FakeMachine, ACpuWithoutTheSevBitProvesThereIsNoSnp) {
   cpuid_->sev->eax = 0;  // the leaf exists, the SEV bit is clear
   EXPECT_EQ(status().verdict, Verdict::not_snp);

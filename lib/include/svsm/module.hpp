@@ -32,6 +32,7 @@ enum class ModuleErrorKind {
   bad_parameter,      // -EINVAL from the module: a bad parameter value
   in_use,             // unload while open
   permission,         // not root
+  loaded_differently, // loaded already, with other parameter values
   other,
 };
 
@@ -52,9 +53,16 @@ class ModuleError : public Error {
 
 [[nodiscard]] ModuleStatus module_status(const std::string& name = module_name);
 
-// Loads the module with "key=value ..." options. Already loaded or built in
-// counts as success and returns false; a fresh load returns true.
-bool load_module(const std::string& options = {}, const std::string& name = module_name);
+// The module's parameters and their types ("bool", "uint", "charp", ...),
+// from the module file (modinfo's parm and parmtype).
+[[nodiscard]] std::map<std::string, std::string> module_parameters(const std::string& name = module_name);
+
+// Loads the module with "key=value ..." options, each name checked against
+// module_parameters() first (ModuleErrorKind::bad_parameter). Already loaded
+// with the same values for the given parameters returns false; loaded with
+// others is a ModuleErrorKind::loaded_differently error unless reload, which
+// unloads it first. A fresh load returns true.
+bool load_module(const std::string& options = {}, const std::string& name = module_name, bool reload = false);
 
 // Unloads the module. Not loaded is success and returns false.
 bool unload_module(const std::string& name = module_name);

@@ -26,10 +26,14 @@ struct Fact {
   Source source = Source::kernel;
   std::string unknown;  // why value is missing
   std::string note;     // e.g. a disagreement between sources
+  bool applies = true;  // false: there is nothing to know (unknown says why)
 
   [[nodiscard]] bool known() const { return value.has_value(); }
+  // Applies to this machine but could not be read.
+  [[nodiscard]] bool unknown_here() const { return applies && !known(); }
   static Fact of(T v, Source s) { return Fact{std::move(v), s, {}, {}}; }
   static Fact missing(Source s, std::string why) { return Fact{std::nullopt, s, std::move(why), {}}; }
+  static Fact not_applicable(Source s, std::string why) { return Fact{std::nullopt, s, std::move(why), {}, false}; }
 };
 
 struct CpuidInfo {

@@ -38,6 +38,27 @@ struct CaSummary {
   bool addresses_hidden = false;
 };
 
+// A CPU on which the SVSM did not answer QUERY_PROTOCOL.
+struct ProbeFailure {
+  uint32_t cpu = 0;
+  int error = 0;                   // EIO, EBUSY, ECOMM or EREMOTEIO (see CallResult)
+  std::optional<uint32_t> result;  // the SVSM's error code, for EIO
+  std::string cause;               // what went wrong, in words
+  std::string hint;                // what to do about it
+};
+
+// Liveness: QUERY_PROTOCOL (core protocol, version 1) asked on every online
+// CPU. An SVSM that does not answer it is "not responding".
+struct Liveness {
+  uint32_t cpus_probed = 0;
+  std::vector<ProbeFailure> failures;
+  [[nodiscard]] uint32_t cpus_responding() const {
+    return cpus_probed - static_cast<uint32_t>(failures.size());
+  }
+  [[nodiscard]] bool all_responding() const { return cpus_probed > 0 && failures.empty(); }
+  [[nodiscard]] bool none_responding() const { return cpus_responding() == 0; }
+};
+
 struct ModuleFacts {
   ModuleState state = ModuleState::not_loaded;
   bool installed = false;
@@ -61,8 +82,12 @@ struct Status {
   Fact<uint64_t> vtpm_commands;  // VTPM QUERY platform-command bitmap
   Fact<CaSummary> calling_areas;
   Fact<bool> vtpm;
+  Fact<Liveness> liveness;  // applies when the module has an SVSM backend
   ModuleFacts module;
   PlatformFacts platform;
+  std::vector<CpuInfo> cpus;       // the module's per-CPU view and counters
+  double collected_at = 0;         // Unix time, seconds
+  double collect_seconds = 0;      // how long collecting took
   std::vector<std::string> needs_root;  // what running as root would add
 };
 
@@ -73,6 +98,11 @@ struct StatusOptions {
 };
 
 [[nodiscard]] Status collect_status(const StatusOptions& options = {});
+
+// The SVSM answered on every CPU asked (false: not responding on some or all).
+[[nodiscard]] inline bool svsm_not_responding(const Status& s) {
+  return s.liveness.known() && !s.liveness.value->all_responding();
+}
 
 // Protocol support as QUERY_PROTOCOL reports it, asked on one CPU.
 [[nodiscard]] std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu);
