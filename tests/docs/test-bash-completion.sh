@@ -96,7 +96,7 @@ cases() {
 	expect 'svsmctl check --require-' -- --require-protocol --require-vtpm
 	expect 'svsmctl status -' -- -f --format --textfile --no-query "${globals[@]}"
 	expect 'svsmctl status --f' -- --format
-	expect 'svsmctl module load --' -- --backend --param --help --version --json --quiet --color --device
+	expect 'svsmctl module load --' -- --backend --param --reload --help --version --json --quiet --color --device
 	expect 'svsmctl --' -- --help --version --json --quiet --color --device
 	expect 'svsmctl module status ' -- "${globals[@]}"  # no subcommands or arguments left
 
