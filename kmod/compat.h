@@ -49,12 +49,12 @@
  */
 #if defined(SVSM_DIAG_HAVE_TSM_REPORT_REGISTER) && IS_ENABLED(CONFIG_TSM_REPORTS)
 #define SVSM_DIAG_TSM 1
-typedef struct tsm_report_ops svsm_diag_tsm_ops_t;
+#define SVSM_DIAG_TSM_OPS		tsm_report_ops
 #define SVSM_DIAG_TSM_REGISTER		tsm_report_register
 #define SVSM_DIAG_TSM_UNREGISTER	tsm_report_unregister
 #elif defined(SVSM_DIAG_HAVE_TSM_OPS_REGISTER) && IS_ENABLED(CONFIG_TSM_REPORTS)
 #define SVSM_DIAG_TSM 1
-typedef struct tsm_ops svsm_diag_tsm_ops_t;
+#define SVSM_DIAG_TSM_OPS		tsm_ops
 #define SVSM_DIAG_TSM_REGISTER		tsm_register
 #define SVSM_DIAG_TSM_UNREGISTER	tsm_unregister
 #else

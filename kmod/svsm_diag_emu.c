@@ -475,7 +475,9 @@ static void emu_free_memory(void)
 	emu_kcpu = NULL;
 	emu_cpus = NULL;
 	emu_ranges = NULL;
-	emu_fw_ca = emu_pool = emu_svsm_mem = NULL;
+	emu_fw_ca = NULL;
+	emu_pool = NULL;
+	emu_svsm_mem = NULL;
 	emu_nr_ranges = 0;
 }
 

@@ -101,8 +101,11 @@ static bool svsm_diag_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
-#define SVSM_DIAG_ZERO_FROM(arg, field)					\
-	svsm_diag_zero(&(arg)->field, sizeof(*(arg)) - offsetof(typeof(*(arg)), field))
+/* Are the bytes of the @size-byte struct at @base from @offset on all zero? */
+static bool svsm_diag_zero_from(const void *base, size_t size, size_t offset)
+{
+	return svsm_diag_zero((const u8 *)base + offset, size - offset);
+}
 
 static bool svsm_diag_cpu_usable(u32 cpu)
 {
@@ -119,7 +122,8 @@ static long svsm_diag_get_info(void __user *uarg)
 	ret = svsm_diag_copy_in(&arg, sizeof(arg), uarg, &usize);
 	if (ret)
 		return ret;
-	if (arg.flags || !SVSM_DIAG_ZERO_FROM(&arg, abi_version))
+	if (arg.flags ||
+	    !svsm_diag_zero_from(&arg, sizeof(arg), offsetof(struct svsm_diag_info, abi_version)))
 		return -EINVAL;
 
 	arg.abi_version = SVSM_DIAG_ABI_VERSION;
@@ -171,7 +175,8 @@ static long svsm_diag_get_cpu(void __user *uarg)
 	ret = svsm_diag_copy_in(&arg, sizeof(arg), uarg, &usize);
 	if (ret)
 		return ret;
-	if (arg.flags || !SVSM_DIAG_ZERO_FROM(&arg, state))
+	if (arg.flags ||
+	    !svsm_diag_zero_from(&arg, sizeof(arg), offsetof(struct svsm_diag_cpu, state)))
 		return -EINVAL;
 	if (svsm_backend == SVSM_DIAG_BACKEND_NONE)
 		return -ENODEV;
@@ -225,7 +230,7 @@ static int svsm_diag_call_check(const void *data)
 	if (arg->flags & ~(SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE))
 		return -EINVAL;
 #ifndef SVSM_DIAG_TEST_SKIP_CALL_OUTPUT_CHECK	/* test-only builds, see Kbuild */
-	if (!SVSM_DIAG_ZERO_FROM(arg, result))
+	if (!svsm_diag_zero_from(arg, sizeof(*arg), offsetof(struct svsm_diag_call, result)))
 		return -EINVAL;
 #endif
 	if (!place)
@@ -247,7 +252,12 @@ static int svsm_diag_remap_check(const void *data)
 {
 	const struct svsm_diag_remap_test *arg = data;
 
-	return arg->flags || !SVSM_DIAG_ZERO_FROM(arg, steps_done) ? -EINVAL : 0;
+	if (arg->flags)
+		return -EINVAL;
+	if (!svsm_diag_zero_from(arg, sizeof(*arg),
+				 offsetof(struct svsm_diag_remap_test, steps_done)))
+		return -EINVAL;
+	return 0;
 }
 
 static bool svsm_diag_buf_ok(const struct svsm_diag_buf *b)
@@ -268,7 +278,7 @@ static int svsm_diag_attest_check(const void *data)
 	if (!svsm_diag_buf_ok(&arg->report) || !svsm_diag_buf_ok(&arg->manifest) ||
 	    !svsm_diag_buf_ok(&arg->certs))
 		return -EINVAL;
-	if (!SVSM_DIAG_ZERO_FROM(arg, result))
+	if (!svsm_diag_zero_from(arg, sizeof(*arg), offsetof(struct svsm_diag_attest, result)))
 		return -EINVAL;
 	if (arg->report.len > SVSM_DIAG_ATTEST_BUF_MAX ||
 	    arg->manifest.len > SVSM_DIAG_ATTEST_BUF_MAX ||
@@ -287,8 +297,10 @@ struct svsm_diag_svsm_cmd {
 	size_t size;
 	bool any_cpu;		/* SVSM_DIAG_ANY_CPU is accepted */
 	int (*check)(const void *arg);
-	/* -EPERM before any work if real hardware must not run it; else the
-	 * work, with *asked set once the SVSM has been asked anything. */
+	/*
+	 * -EPERM before any work if real hardware must not run it; else the
+	 * work, with *asked set once the SVSM has been asked anything.
+	 */
 	int (*run)(void *arg, bool *asked);
 };
 
@@ -388,8 +400,10 @@ static long svsm_diag_svsm_ioctl(void __user *uarg, const struct svsm_diag_svsm_
 	u32 usize, cpu;
 	int ret, out;
 
-	/* Without CAP_SYS_ADMIN only read-only queries, which carry no address,
-	 * so that a monitoring group with access to the device sees liveness. */
+	/*
+	 * Without CAP_SYS_ADMIN only read-only queries, which carry no address,
+	 * so that a monitoring group with access to the device sees liveness.
+	 */
 	if (!privileged && cmd != &svsm_diag_call_cmd)
 		return -EPERM;
 	ret = svsm_diag_copy_in(&arg, cmd->size, uarg, &usize);

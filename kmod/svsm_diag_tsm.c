@@ -33,7 +33,7 @@
 
 #include <linux/tsm.h>
 
-static const svsm_diag_tsm_ops_t *svsm_diag_tsm_registered;
+static const struct SVSM_DIAG_TSM_OPS *svsm_diag_tsm_registered;
 
 /* Expands the compat name first: symbol_request() stringifies its argument. */
 #define svsm_diag_symbol_request(sym)	symbol_request(sym)
@@ -73,7 +73,8 @@ static int svsm_diag_tsm_blob(const struct svsm_diag_buf *b, u8 **blob, size_t *
 
 static int svsm_diag_tsm_report_new(struct tsm_report *report, void *data)
 {
-	const typeof(report->desc) *desc = &report->desc;	/* struct tsm_desc or tsm_report_desc */
+	/* struct tsm_desc or struct tsm_report_desc, by kernel */
+	const typeof(report->desc) *desc = &report->desc;
 	struct svsm_diag_tsm_stage st;
 	struct svsm_diag_attest *arg;
 	int ret;
@@ -118,7 +119,8 @@ static int svsm_diag_tsm_report_new(struct tsm_report *report, void *data)
 
 	ret = svsm_diag_tsm_blob(&arg->report, &report->outblob, &report->outblob_len);
 	if (!ret)
-		ret = svsm_diag_tsm_blob(&arg->manifest, &report->manifestblob, &report->manifestblob_len);
+		ret = svsm_diag_tsm_blob(&arg->manifest, &report->manifestblob,
+					 &report->manifestblob_len);
 	if (!ret)
 		ret = svsm_diag_tsm_blob(&arg->certs, &report->auxblob, &report->auxblob_len);
 	if (ret) {
@@ -126,8 +128,12 @@ static int svsm_diag_tsm_report_new(struct tsm_report *report, void *data)
 		kvfree(report->outblob);
 		kvfree(report->manifestblob);
 		kvfree(report->auxblob);
-		report->outblob = report->manifestblob = report->auxblob = NULL;
-		report->outblob_len = report->manifestblob_len = report->auxblob_len = 0;
+		report->outblob = NULL;
+		report->manifestblob = NULL;
+		report->auxblob = NULL;
+		report->outblob_len = 0;
+		report->manifestblob_len = 0;
+		report->auxblob_len = 0;
 	}
 
 out_unmap:
@@ -142,7 +148,7 @@ static bool svsm_diag_tsm_visible(int n)
 	return true;
 }
 
-static const svsm_diag_tsm_ops_t svsm_diag_tsm_ops = {
+static const struct SVSM_DIAG_TSM_OPS svsm_diag_tsm_ops = {
 	.name = KBUILD_MODNAME,
 	.report_new = svsm_diag_tsm_report_new,
 	.report_attr_visible = svsm_diag_tsm_visible,
@@ -150,11 +156,11 @@ static const svsm_diag_tsm_ops_t svsm_diag_tsm_ops = {
 };
 
 /* The ops with privlevel_floor set: the VMPL the emulated guest runs at. */
-static svsm_diag_tsm_ops_t svsm_diag_tsm_ops_vmpl;
+static struct SVSM_DIAG_TSM_OPS svsm_diag_tsm_ops_vmpl;
 
 void svsm_diag_tsm_init(unsigned int vmpl)
 {
-	typeof(&SVSM_DIAG_TSM_REGISTER) reg;
+	typeof(SVSM_DIAG_TSM_REGISTER) *reg;
 	int ret;
 
 	reg = svsm_diag_symbol_request(SVSM_DIAG_TSM_REGISTER);
@@ -178,7 +184,7 @@ void svsm_diag_tsm_init(unsigned int vmpl)
 
 void svsm_diag_tsm_exit(void)
 {
-	typeof(&SVSM_DIAG_TSM_UNREGISTER) unreg;
+	typeof(SVSM_DIAG_TSM_UNREGISTER) *unreg;
 
 	if (!svsm_diag_tsm_registered)
 		return;

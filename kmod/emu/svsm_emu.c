@@ -638,7 +638,8 @@ static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attes
 	const u8 *p;
 
 	/* attest.rs:88, 298: an unreadable structure is INVALID_PARAMETER. */
-	p = guest_region(emu, gpa, single ? SVSM_ATTEST_SINGLE_OP_SIZE : SVSM_ATTEST_SERVICES_OP_SIZE);
+	p = guest_region(emu, gpa,
+			 single ? SVSM_ATTEST_SINGLE_OP_SIZE : SVSM_ATTEST_SERVICES_OP_SIZE);
 	if (!p)
 		return SVSM_ERR_INVALID_PARAMETER;
 	/* attest.rs:79, 289: reserved bytes, then (single) manifest version 0 (:331). */

@@ -224,6 +224,7 @@ struct svsm_emu_sha512 {
 	u64 count;			/* bytes hashed */
 	u8 buf[128];
 };
+
 void svsm_emu_sha512_init(struct svsm_emu_sha512 *ctx);
 void svsm_emu_sha512_update(struct svsm_emu_sha512 *ctx, const void *data, size_t len);
 void svsm_emu_sha512_final(struct svsm_emu_sha512 *ctx, u8 digest[64]);

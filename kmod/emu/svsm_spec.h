@@ -126,7 +126,8 @@
 #define GHCB_MSR_VMPL_REQ		0x016ULL
 #define GHCB_MSR_VMPL_RESP		0x017ULL
 /* Written without the kernel's 6.11-6.14 operator-precedence bug. */
-#define GHCB_MSR_VMPL_REQ_LEVEL(v)	((((unsigned long long)(v) & 0xffULL) << 32) | GHCB_MSR_VMPL_REQ)
+#define GHCB_MSR_VMPL_REQ_LEVEL(v)	\
+	((((unsigned long long)(v) & 0xffULL) << 32) | GHCB_MSR_VMPL_REQ)
 #define GHCB_MSR_VMPL_RESP_VAL(v)	((unsigned long long)(v) >> 32)
 
 /* vTPM TPM_SEND_COMMAND request and response layout (spec tables 15-17). */

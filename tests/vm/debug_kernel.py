@@ -280,6 +280,16 @@ def build_module(keydir: Path, tree: Path) -> Path:
     if check.returncode != 0:
         raise BuildError("the real transport's exchange is not one uninstrumented sequence:\n"
                          + check.stdout + check.stderr, log)
+    # checkpatch.pl --strict, from this very tree.
+    style = subprocess.run([str(REPO / "tests/kmod/checkpatch.sh"), str(REPO / "kmod"),
+                            str(keydir / "checkpatch")],
+                           env={**make_env(), "CHECKPATCH": str(tree / "scripts/checkpatch.pl")},
+                           capture_output=True, text=True)
+    with open(log, "a") as f:
+        f.write(style.stdout + style.stderr)
+    if style.returncode != 0:
+        raise BuildError("checkpatch.pl --strict is not clean on kmod/:\n" + style.stdout
+                         + style.stderr, log)
     # Kbuild instruments external modules too; make sure it did.
     data = ko.read_bytes()
     missing = [s for s in ("__asan_", "__ubsan_handle_") if s.encode() not in data]
