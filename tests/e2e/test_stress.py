@@ -17,8 +17,10 @@ from uapi import U
 SECONDS = int(os.environ.get("SVSMCTL_STRESS_SECONDS", "30"))
 QUERY = f"protocol=0 call_id={U.SVSM_CORE_QUERY_PROTOCOL} rcx=1"
 ATTEST = "report_cap=4096 manifest_cap=4096 certs_cap=16384"
+# NMIs too: fewer in a row than the module's bound on interrupted exchanges,
+# so no command may give up on them (no EAGAIN).
 FAULTS = ["busy 3", "incomplete 2", "unserviced 1", "vmpl_refuse 1", "result 0x80000006 1",
-          "busy 2 after 3"]
+          "busy 2 after 3", "nmi_before 2", "nmi_after 1"]
 
 # What each command may answer while CPUs and faults come and go.
 ALLOWED = {
@@ -86,10 +88,14 @@ echo hotplug $(cat /tmp/s.hotplug) faults $(cat /tmp/s.faults)
     # uses, GET_CPU's counters). The emulated backend has no third view: the
     # module is its "kernel" (on snp, the kernel's per-CPU CA would be one).
     module, emu = books(guest)
-    assert emu["spurious"] == 0 and emu["bad_requests"] == 0, emu
+    assert emu["spurious"] == 0, emu
+    # The only VMGEXITs without a VMPL0 request are those an injected NMI
+    # rewrote first; the module sent each of them again, uncounted.
+    nmis = sum(c["nmis"] for c in emu["cpus"].values())
+    assert emu["bad_requests"] <= nmis, emu
     exchanges = sum(m["calls"] + m["retries"] for m in module.values())
     unserviced = sum(m["unserviced"] for m in module.values())
-    assert emu["vmgexits"] == exchanges
+    assert emu["vmgexits"] == exchanges + emu["bad_requests"]
     assert emu["serviced"] == exchanges - unserviced  # exactly what the module counted
     # Every success a process saw was serviced: a CALL or an ATTEST at least
     # once, a REMAP_CA_TEST four times (two remaps, two queries).
@@ -111,7 +117,7 @@ echo hotplug $(cat /tmp/s.hotplug) faults $(cat /tmp/s.faults)
         "seconds": SECONDS, "quiet_seconds": SECONDS - churn, "ioctls": calls,
         "successes_seen": seen, "svsm_serviced": emu["serviced"], "svsm_exchanges": exchanges,
         "unserviced": unserviced, "hotplug_events": hotplug, "faults_injected": injected,
-        "faults_delivered": emu["faults"], "ca_remaps": emu["remaps"],
+        "faults_delivered": emu["faults"], "nmis_injected": nmis, "ca_remaps": emu["remaps"],
         "errnos": {n: r["errnos"] for n, r in sorted(results.items())}})
 
 
