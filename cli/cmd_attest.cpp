@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 struct AttestOptions {
   std::string service;
   std::string manifest_version;
+  bool manifest_version_given = false;  // given empty is an error, not "not given"
   std::string nonce_hex, nonce_file, out_dir;
   bool no_certs = false;
   std::optional<uint32_t> cpu;
@@ -138,7 +139,7 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
                                    "c476f1eb-0123-45a5-9641-b4e7dde5bfe3", o.service));
     req.service = *guid;
   }
-  if (!o.manifest_version.empty()) {
+  if (o.manifest_version_given) {
     if (!req.service) throw UsageError("--manifest-version needs --service");
     req.manifest_version = static_cast<uint32_t>(parse_number_arg("--manifest-version", o.manifest_version, UINT32_MAX));
   }
@@ -290,7 +291,8 @@ void add_attest(CLI::App& app, Registry& reg) {
   auto* sub = app.add_subcommand("attest", "Get an SVSM attestation report, services manifest and certificates");
   sub->add_option("--service", o->service, "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
   sub->add_option("--manifest-version", o->manifest_version, "Manifest version of the service (with --service)")
-      ->type_name("N");
+      ->type_name("N")
+      ->each([o](const std::string&) { o->manifest_version_given = true; });
   auto* nonce = sub->add_option("--nonce", o->nonce_hex, "The 64-byte nonce as 128 hex digits (default: random)")
                     ->type_name("HEX");
   auto* nonce_file = sub->add_option("--nonce-file", o->nonce_file, "Read the 64-byte nonce from FILE")

@@ -61,6 +61,17 @@ class Kernel:
         return self.release.endswith("-svsm-debug")
 
     @property
+    def has_configfs_tsm(self) -> bool | None:
+        """CONFIG_TSM_REPORTS in the kernel's config on the host; None if unknown."""
+        configs = [Path("/boot") / f"config-{self.release}", self.ko.parent / ".config"]
+        if len(self.vmlinuz.parents) > 3:  # a tree's arch/x86/boot/bzImage
+            configs.append(self.vmlinuz.parents[3] / ".config")
+        for cfg in configs:
+            if cfg.exists():
+                return re.search(r"^CONFIG_TSM_REPORTS=[ym]$", cfg.read_text(), re.M) is not None
+        return None
+
+    @property
     def name(self) -> str:
         """Short name for test ids: 6.1, 6.12, or the label of a custom kernel."""
         if self.label:
