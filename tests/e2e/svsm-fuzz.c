@@ -273,6 +273,7 @@ static const char *errname(int e)
 	case EPROTO: return "EPROTO";
 	case EOVERFLOW: return "EOVERFLOW";
 	case EREMOTEIO: return "EREMOTEIO";
+	case EHOSTDOWN: return "EHOSTDOWN";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	default:
@@ -1384,6 +1385,26 @@ static bool cpu_online_known(uint32_t cpu)
 	return cpu < sys.nr_cpu_ids && cpu < MAX_CPUS && sys.online[cpu];
 }
 
+/* The kernel's svsm_diag_call_is_query(): read-only and no buffer. */
+static bool call_is_query(void)
+{
+	const struct svsm_diag_call *a = (const void *)stage;
+
+	if (a->flags & (SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE))
+		return false;
+	switch (a->protocol) {
+	case SVSM_PROTOCOL_CORE:
+		return a->call_id == SVSM_CORE_QUERY_PROTOCOL ||
+		       (a->call_id == SVSM_CORE_CONFIGURE_VTOM && a->rcx == 1);
+	case SVSM_PROTOCOL_VTPM:
+		return a->call_id == SVSM_VTPM_QUERY;
+	case SVSM_PROTOCOL_APIC:
+		return a->call_id == SVSM_APIC_QUERY_FEATURES;
+	default:
+		return false;
+	}
+}
+
 /* The first rule the input breaks, hence the errno due; or valid. */
 static struct expectation expect(void)
 {
@@ -1394,7 +1415,7 @@ static struct expectation expect(void)
 
 	if (cmd == C_UNKNOWN)
 		x.rule = R_UNKNOWN_IOCTL;
-	else if (svsm_cmd && !privileged)
+	else if ((cmd == C_REMAP || cmd == C_ATTEST) && !privileged)
 		x.rule = R_UNPRIVILEGED;
 	else if (in.invalid_arg)
 		x.rule = R_BAD_POINTER;
@@ -1421,6 +1442,13 @@ static struct expectation expect(void)
 		x.rule = R_STRUCT_FAULT;
 	if (x.rule == R_VALID)
 		x.rule = content_rule(cmd);
+	/*
+	 * An unprivileged CALL is read (and checked) first: only read-only
+	 * queries without a buffer may go on, so that a monitoring group sees
+	 * whether the SVSM answers (svsm_diag(4), PERMISSIONS).
+	 */
+	if (x.rule == R_VALID && cmd == C_CALL && !privileged && !call_is_query())
+		x.rule = R_UNPRIVILEGED;
 	if (x.rule != R_VALID)
 		goto out;
 
@@ -1467,7 +1495,8 @@ out:
 /* What a valid input may get: 0 or an error of the SVSM's own. */
 static bool svsm_level(int cmd, int err, bool efault_ok)
 {
-	bool ran = err == 0 || err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO;
+	bool ran = err == 0 || err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO ||
+		   err == EAGAIN;
 
 	switch (cmd) {
 	case C_INFO:
@@ -1529,12 +1558,13 @@ static void check_expectation(int err)
 static bool errno_allowed(int cmd, int err)
 {
 	bool none = sys.backend == SVSM_DIAG_BACKEND_NONE;
-	bool svsm_ran_errs = err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO;
+	bool svsm_ran_errs = err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO ||
+			     err == EAGAIN;
 
 	switch (err) {
 	case 0: case EINVAL: case EFAULT: case E2BIG: case ENOTTY: case ENXIO: case EPERM:
 	case ENODEV: case EIO: case EBUSY: case ECOMM: case EREMOTEIO: case ENOMEM: case ENOSPC:
-	case EPROTO:
+	case EPROTO: case EAGAIN: case EHOSTDOWN:
 		break;
 	default:
 		return false;		/* not in the uapi contract at all */

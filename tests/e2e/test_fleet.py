@@ -119,7 +119,6 @@ def test_fleet_on_prometheus(guest, tmp_path):
         "nosvsm": (dict(backend="auto"), None),
     }
     for name, (params, fault) in setups.items():
-        guest.unload()
         guest.load(**params)
         if fault:
             guest.inject(fault)
@@ -131,7 +130,7 @@ def test_fleet_on_prometheus(guest, tmp_path):
         d = tmp_path / name
         d.mkdir()
         (d / "svsmctl.prom").write_text(guest.ok(f"cat {TEXTFILE_DIR}/svsmctl.prom"))
-    guest.unload()
+        guest.unload()
 
     procs = []
     try:

@@ -214,6 +214,14 @@ def test_remap_test_unrecoverable_loses_the_ca_until_the_cpu_is_onlined(emu):
     # the page, refuses to unload, and onlining the CPU (CREATE_VCPU with the
     # kernel's CA) recovers it.
     emu.inject("unserviced 40 after 2")
+    try:
+        lose_and_recover_cpu3(emu)
+    finally:  # never leave the module pinned for the tests after this one
+        emu.run("echo 0 > /sys/devices/system/cpu/cpu3/online; "
+                "echo 1 > /sys/devices/system/cpu/cpu3/online")
+
+
+def lose_and_recover_cpu3(emu):
     r = emu.ioctl("remap", cpu=3)
     expect(r, "ECOMM")
     assert not r["outcome"] & U.SVSM_DIAG_REMAP_RESTORED
@@ -234,7 +242,7 @@ def test_remap_test_unrecoverable_loses_the_ca_until_the_cpu_is_onlined(emu):
     expect(emu.ioctl("call", cpu=3, **QUERY_CORE), "", U.SVSM_SUCCESS)
     state = emu.emu_state()["cpus"][3]
     assert state["registered_ca"] == state["kernel_ca"]
-    emu.ok("rmmod svsm_diag")
+    emu.unload()
 
 
 # ---- ATTEST ----
