@@ -487,7 +487,7 @@ static int svsm_diag_call_remap(struct svsm_diag_call_ctx *ctx)
 		goto out;
 	svsm_diag_call_fill(job, ca, ca_gpa);
 	if (job->in.rcx == ca_gpa) {
-		svsm_diag_call_ca(ca, &job->in, o);	/* COCONUT: a no-op */
+		svsm_diag_call_ca(ca, &job->in, o);	/* refused: a registered CA */
 		goto out_drain;
 	}
 	/* Never remap to a page we could not use to remap back. */

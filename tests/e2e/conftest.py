@@ -123,6 +123,11 @@ class Guest:
         self.ok("rmmod svsm_diag")
         assert self.run("test -e /sys/module/svsm_diag").rc != 0, "svsm_diag still loaded"
 
+    def recover_cpu(self, cpu: int) -> None:
+        """Offline and online @cpu: the kernel registers its own CA again."""
+        self.run(f"echo 0 > /sys/devices/system/cpu/cpu{cpu}/online; "
+                 f"echo 1 > /sys/devices/system/cpu/cpu{cpu}/online")
+
     def inject(self, fault: str) -> None:
         self.ok(f"echo {shlex.quote(fault)} > /sys/kernel/debug/svsm_diag/fault")
 

@@ -217,8 +217,7 @@ def test_remap_test_unrecoverable_loses_the_ca_until_the_cpu_is_onlined(emu):
     try:
         lose_and_recover_cpu3(emu)
     finally:  # never leave the module pinned for the tests after this one
-        emu.run("echo 0 > /sys/devices/system/cpu/cpu3/online; "
-                "echo 1 > /sys/devices/system/cpu/cpu3/online")
+        emu.recover_cpu(3)
 
 
 def lose_and_recover_cpu3(emu):

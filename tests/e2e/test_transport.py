@@ -140,8 +140,7 @@ def test_svsmctl_says_which_cpu_to_offline_and_online(emu):
     try:
         lose_cpu2_and_read_the_hints(emu)
     finally:  # never leave the module pinned for the tests after this one
-        emu.run("echo 0 > /sys/devices/system/cpu/cpu2/online; "
-                "echo 1 > /sys/devices/system/cpu/cpu2/online")
+        emu.recover_cpu(2)
     assert emu.svsmctl("cpus").rc == 0
     every_ca_is_the_kernels(emu)
 
