@@ -101,7 +101,6 @@ int svsm_diag_do_call(struct svsm_diag_call *arg);
 int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg);
 int svsm_diag_do_attest(struct svsm_diag_attest *arg);
 int svsm_diag_boot_remap(unsigned int cpu, u64 new_ca);
-bool svsm_diag_call_is_read_only(u32 protocol, u32 call_id, u64 rcx);
 bool svsm_diag_ca_is_lost(unsigned int cpu);
 int svsm_diag_ca_lost_init(void);
 void svsm_diag_ca_lost_exit(void);

@@ -305,27 +305,6 @@ static bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, struct svsm_diag_ca *
 	return svsm_diag_ca_answers(orig, o);
 }
 
-/*
- * Calls that change no guest or SVSM state, the only ones CALL passes on real
- * hardware by default. Not attestation: its request names the guest-physical
- * pages the SVSM writes to, and through CALL the caller would choose them;
- * SVSM_DIAG_ATTEST is the safe path, with pages the module owns.
- */
-bool svsm_diag_call_is_read_only(u32 protocol, u32 call_id, u64 rcx)
-{
-	switch (protocol) {
-	case SVSM_PROTOCOL_CORE:
-		return call_id == SVSM_CORE_QUERY_PROTOCOL ||
-		       (call_id == SVSM_CORE_CONFIGURE_VTOM && rcx == 1);
-	case SVSM_PROTOCOL_VTPM:
-		return call_id == SVSM_VTPM_QUERY;
-	case SVSM_PROTOCOL_APIC:
-		return call_id == SVSM_APIC_QUERY_FEATURES;
-	default:
-		return false;
-	}
-}
-
 /* Physically contiguous, page-aligned memory the SVSM may read and write. */
 struct svsm_diag_gbuf {
 	void *va;

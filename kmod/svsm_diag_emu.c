@@ -594,7 +594,7 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 		goto err_hp;
 	}
 	svsm_emu_fill_secrets(&emu, secrets);
-	svsm_diag_parse_secrets(secrets + 0x140, info);
+	svsm_diag_parse_secrets(secrets + SNP_SECRETS_SVSM_BASE, info);
 	info->secrets = true;
 	kfree(secrets);
 

@@ -329,7 +329,7 @@ static bool svsm_diag_on_snp(void)
 /* A read-only query without a buffer: no address goes in or comes back. */
 static bool svsm_diag_call_is_query(const struct svsm_diag_call *arg)
 {
-	return svsm_diag_call_is_read_only(arg->protocol, arg->call_id, arg->rcx) &&
+	return svsm_call_is_read_only(arg->protocol, arg->call_id, arg->rcx) &&
 	       !(arg->flags & (SVSM_DIAG_CALL_BUF_CA | SVSM_DIAG_CALL_BUF_PAGE));
 }
 
@@ -339,7 +339,7 @@ static int svsm_diag_call_run(void *data, bool *asked)
 	int ret;
 
 	if (svsm_diag_on_snp() && !svsm_diag_allow_unsafe_calls &&
-	    !svsm_diag_call_is_read_only(arg->protocol, arg->call_id, arg->rcx))
+	    !svsm_call_is_read_only(arg->protocol, arg->call_id, arg->rcx))
 		return -EPERM;
 	ret = svsm_diag_do_call(arg);
 	*asked = arg->status & SVSM_DIAG_STATUS_ISSUED;

@@ -19,21 +19,19 @@
 
 #include "svsm_diag.h"
 
-/* The SVSM fields of the SNP secrets page (spec table 1), 0x140-0x15f. */
-#define SECRETS_SVSM_FIELDS		0x140
-#define SECRETS_SVSM_FIELDS_SIZE	0x20
-
 /*
  * Parse the SVSM fields of a secrets page, for both backends: the emulator
- * fills a page the way an SVSM would. @f points at offset 0x140.
+ * fills a page the way an SVSM would. @f points at SNP_SECRETS_SVSM_BASE.
  */
 void svsm_diag_parse_secrets(const u8 *f, struct svsm_diag_svsm_info *info)
 {
-	memcpy(&info->base, f + 0x00, sizeof(info->base));
-	memcpy(&info->size, f + 0x08, sizeof(info->size));
-	memcpy(&info->caa, f + 0x10, sizeof(info->caa));
-	memcpy(&info->max_version, f + 0x18, sizeof(info->max_version));
-	info->vmpl = f[0x1c];
+#define FIELD(off) (f + (off) - SNP_SECRETS_SVSM_BASE)
+	info->base = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_BASE));
+	info->size = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_SIZE));
+	info->caa = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_CAA));
+	info->max_version = svsm_get_le32(FIELD(SNP_SECRETS_SVSM_MAX_VERSION));
+	info->vmpl = *FIELD(SNP_SECRETS_SVSM_GUEST_VMPL);
+#undef FIELD
 }
 
 #if SVSM_DIAG_SNP_TRANSPORT
@@ -206,7 +204,7 @@ int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa)
  */
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 {
-	u8 fields[SECRETS_SVSM_FIELDS_SIZE];
+	u8 fields[SNP_SECRETS_SVSM_FIELDS_SIZE];
 	unsigned int vmpl;
 	u64 gpa;
 
@@ -220,7 +218,7 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 		*reason = SVSM_DIAG_REASON_VMPL0;
 		return -ENODEV;
 	}
-	if (!svsm_diag_kernel_read_secrets(fields, SECRETS_SVSM_FIELDS, sizeof(fields))) {
+	if (!svsm_diag_kernel_read_secrets(fields, SNP_SECRETS_SVSM_BASE, sizeof(fields))) {
 		svsm_diag_parse_secrets(fields, info);
 		info->secrets = true;
 	}

@@ -34,13 +34,6 @@
 #define EMU_2M_SIZE		0x200000ULL
 #define EMU_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* SNP secrets page: the SVSM fields (spec table 1). */
-#define SECRETS_SVSM_BASE		0x140
-#define SECRETS_SVSM_SIZE		0x148
-#define SECRETS_SVSM_CAA		0x150
-#define SECRETS_SVSM_MAX_VERSION	0x158
-#define SECRETS_SVSM_GUEST_VMPL		0x15c
-
 /* TPM 2.0 (TCG TPM 2.0 Library, part 2): what the emulated vTPM answers. */
 #define TPM_HEADER_SIZE		10	/* tag u16, size u32, code u32 */
 #define TPM_ST_RSP_COMMAND	0x00c4	/* response tag for a bad command tag */
@@ -107,40 +100,7 @@ static const u8 report_measurement[48] = {
 	0x16, 0xf0, 0xdb, 0xea, 0x8c, 0x55, 0x54, 0xad,
 };
 
-/* ---- Byte access: guest memory is little-endian, TPM commands big-endian. */
-
-static u16 get_le16(const u8 *p)
-{
-	return (u16)(p[0] | p[1] << 8);
-}
-
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_le64(const u8 *p)
-{
-	return (u64)get_le32(p) | (u64)get_le32(p + 4) << 32;
-}
-
-static void put_le16(u8 *p, u16 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-}
-
-static void put_le32(u8 *p, u32 v)
-{
-	put_le16(p, (u16)v);
-	put_le16(p + 2, (u16)(v >> 16));
-}
-
-static void put_le64(u8 *p, u64 v)
-{
-	put_le32(p, (u32)v);
-	put_le32(p + 4, (u32)(v >> 32));
-}
+/* ---- Byte access: guest memory is little-endian (svsm_spec.h), TPM commands big-endian. */
 
 static u16 get_be16(const u8 *p)
 {
@@ -364,8 +324,8 @@ static u32 core_pvalidate(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 	if (!list)
 		return SVSM_ERR_INVALID_ADDRESS;
 
-	entries = get_le16(list);
-	next = get_le16(list + 2);
+	entries = svsm_get_le16(list);
+	next = svsm_get_le16(list + 2);
 	max_entries = (u32)((EMU_PAGE_SIZE - EMU_PAGE_OFFSET(gpa) - SVSM_PVAL_HDR_SIZE) / 8);
 	if (!entries || entries > max_entries || entries <= next)
 		return SVSM_ERR_INVALID_PARAMETER;		/* core.rs:431 */
@@ -379,13 +339,13 @@ static u32 core_pvalidate(struct svsm_emu *emu, unsigned int cpu, struct svsm_em
 			ret = SVSM_ERR_INCOMPLETE;	/* emulator only: the guest calls again */
 			break;
 		}
-		ret = pvalidate_one(emu, get_le64(list + SVSM_PVAL_HDR_SIZE + 8U * next));
+		ret = pvalidate_one(emu, svsm_get_le64(list + SVSM_PVAL_HDR_SIZE + 8U * next));
 		if (ret != SVSM_SUCCESS)
 			break;
 		next++;
 		done++;
 	}
-	put_le16(list + 2, next);				/* core.rs:457 */
+	svsm_put_le16(list + 2, next);				/* core.rs:457 */
 	return ret;
 }
 
@@ -427,8 +387,8 @@ static u32 core_create_vcpu(struct svsm_emu *emu, unsigned int cpu, struct svsm_
 
 	/* core.rs:93-97, 155-161: VMPL, EFER.SVME, SEV_FEATURES. */
 	if (vmsa[SVSM_EMU_VMSA_VMPL] != emu->cfg.vmpl ||
-	    !(get_le64(vmsa + SVSM_EMU_VMSA_EFER) & SVSM_EMU_EFER_SVME) ||
-	    get_le64(vmsa + SVSM_EMU_VMSA_SEV_FEATURES) != emu->cfg.sev_features)
+	    !(svsm_get_le64(vmsa + SVSM_EMU_VMSA_EFER) & SVSM_EMU_EFER_SVME) ||
+	    svsm_get_le64(vmsa + SVSM_EMU_VMSA_SEV_FEATURES) != emu->cfg.sev_features)
 		return SVSM_ERR_INVALID_PARAMETER;
 
 	/*
@@ -554,8 +514,8 @@ static void sink_guid_entry(struct emu_sink *s, const u8 *guid, u32 a, u32 b)
 	u8 e[SVSM_GUID_ENTRY_SIZE];
 
 	memcpy(e, guid, 16);
-	put_le32(e + 16, a);
-	put_le32(e + 20, b);
+	svsm_put_le32(e + 16, a);
+	svsm_put_le32(e + 20, b);
 	sink_put(s, e, SVSM_GUID_ENTRY_SIZE);
 }
 
@@ -646,15 +606,15 @@ static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attes
 	for (i = 0; i < nr_rsvd; i++)
 		if (!all_zero(p + attest_op_rsvd[i][0], attest_op_rsvd[i][1]))
 			return SVSM_ERR_INVALID_PARAMETER;
-	if (single && get_le32(p + SVSM_ATTEST_OP_MANIFEST_VER) != 0)
+	if (single && svsm_get_le32(p + SVSM_ATTEST_OP_MANIFEST_VER) != 0)
 		return SVSM_ERR_INVALID_PARAMETER;
 
-	op->report_gpa = get_le64(p + SVSM_ATTEST_OP_REPORT_GPA);
-	op->report_len = get_le32(p + SVSM_ATTEST_OP_REPORT_LEN);
-	op->manifest_gpa = get_le64(p + SVSM_ATTEST_OP_MANIFEST_GPA);
-	op->manifest_len = get_le32(p + SVSM_ATTEST_OP_MANIFEST_LEN);
-	op->certs_gpa = get_le64(p + SVSM_ATTEST_OP_CERTS_GPA);
-	op->certs_len = get_le32(p + SVSM_ATTEST_OP_CERTS_LEN);
+	op->report_gpa = svsm_get_le64(p + SVSM_ATTEST_OP_REPORT_GPA);
+	op->report_len = svsm_get_le32(p + SVSM_ATTEST_OP_REPORT_LEN);
+	op->manifest_gpa = svsm_get_le64(p + SVSM_ATTEST_OP_MANIFEST_GPA);
+	op->manifest_len = svsm_get_le32(p + SVSM_ATTEST_OP_MANIFEST_LEN);
+	op->certs_gpa = svsm_get_le64(p + SVSM_ATTEST_OP_CERTS_GPA);
+	op->certs_len = svsm_get_le32(p + SVSM_ATTEST_OP_CERTS_LEN);
 	op->service = ATTEST_ALL_SERVICES;
 
 	/* attest.rs:565-572: the service GUID comes before the nonce. */
@@ -665,8 +625,8 @@ static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attes
 	}
 
 	/* attest.rs:108-112: 64 bytes, not crossing a page, readable. */
-	nonce_gpa = get_le64(p + SVSM_ATTEST_OP_NONCE_GPA);
-	if (get_le16(p + SVSM_ATTEST_OP_NONCE_LEN) != SVSM_ATTEST_NONCE_SIZE ||
+	nonce_gpa = svsm_get_le64(p + SVSM_ATTEST_OP_NONCE_GPA);
+	if (svsm_get_le16(p + SVSM_ATTEST_OP_NONCE_LEN) != SVSM_ATTEST_NONCE_SIZE ||
 	    EMU_PAGE_OFFSET(nonce_gpa) > EMU_PAGE_SIZE - SVSM_ATTEST_NONCE_SIZE)
 		return SVSM_ERR_INVALID_PARAMETER;
 	op->nonce = guest_region(emu, nonce_gpa, SVSM_ATTEST_NONCE_SIZE);
@@ -684,8 +644,8 @@ static u32 attest_parse(struct svsm_emu *emu, u64 gpa, bool single, struct attes
 static void report_emit(u8 *report, struct svsm_emu_sha512 *sha)
 {
 	memset(report, 0, SNP_REPORT_SIZE);
-	put_le32(report + SNP_REPORT_VERSION, 2);
-	put_le64(report + SNP_REPORT_POLICY, 0x30000);	/* SMT allowed, reserved bit 17 */
+	svsm_put_le32(report + SNP_REPORT_VERSION, 2);
+	svsm_put_le64(report + SNP_REPORT_POLICY, 0x30000);	/* SMT allowed, reserved bit 17 */
 	svsm_emu_sha512_final(sha, report + SNP_REPORT_REPORT_DATA);
 	memcpy(report + SNP_REPORT_MEASUREMENT, report_measurement, sizeof(report_measurement));
 	memcpy(report + SNP_REPORT_CHIP_ID, report_chip_id, sizeof(report_chip_id) - 1);
@@ -867,19 +827,19 @@ static u32 vtpm_cmd(struct svsm_emu *emu, unsigned int cpu, struct svsm_emu_regs
 	if (!buf)
 		return SVSM_ERR_INVALID_PARAMETER;
 	/* vtpm.rs:37-51, 200: a command COCONUT does not know is INVALID_PARAMETER. */
-	if (get_le32(buf + SVSM_VTPM_REQ_CMD) != SVSM_VTPM_SEND_COMMAND)
+	if (svsm_get_le32(buf + SVSM_VTPM_REQ_CMD) != SVSM_VTPM_SEND_COMMAND)
 		return SVSM_ERR_INVALID_PARAMETER;
 	/* vtpm.rs:208-209: no alignment needed, but a whole page is read. */
 	buf = guest_region(emu, gpa, SVSM_VTPM_BUFFER_SIZE);
 	if (!buf)
 		return SVSM_ERR_INVALID_ADDRESS;
 	/* vtpm.rs:102-108: locality 0, inbuf_size <= 4087 (an empty command is sent). */
-	len = get_le32(buf + SVSM_VTPM_REQ_INBUF_SIZE);
+	len = svsm_get_le32(buf + SVSM_VTPM_REQ_INBUF_SIZE);
 	if (buf[SVSM_VTPM_REQ_LOCALITY] != 0 || len > SVSM_VTPM_BUFFER_SIZE - SVSM_VTPM_REQ_INBUF)
 		return SVSM_ERR_INVALID_PARAMETER;
 
 	len = tpm_execute(emu, buf + SVSM_VTPM_REQ_INBUF, len, buf + SVSM_VTPM_RESP_OUTBUF);
-	put_le32(buf + SVSM_VTPM_RESP_OUTBUF_SIZE, len);	/* vtpm.rs:148-156 */
+	svsm_put_le32(buf + SVSM_VTPM_RESP_OUTBUF_SIZE, len);	/* vtpm.rs:148-156 */
 	return SVSM_SUCCESS;
 }
 
@@ -935,7 +895,7 @@ static u32 uefi_mm_request(struct svsm_emu *emu, unsigned int cpu, struct svsm_e
 	hdr = guest_region(emu, gpa, UEFI_MM_HEADER_SIZE);	/* uefivars.rs:77 */
 	if (!hdr)
 		return SVSM_ERR_INVALID_ADDRESS;
-	if (get_le64(hdr + 16) > size - UEFI_MM_HEADER_SIZE)
+	if (svsm_get_le64(hdr + 16) > size - UEFI_MM_HEADER_SIZE)
 		return SVSM_ERR_INVALID_PARAMETER;		/* uefivars.rs:80 */
 	/* Emulator only: no variable store to hand the request to (uefivars.rs:85). */
 	return SVSM_ERR_INVALID_REQUEST;
@@ -1265,10 +1225,10 @@ bool svsm_emu_pool_page_valid(struct svsm_emu *emu, u32 index)
 void svsm_emu_fill_secrets(const struct svsm_emu *emu, u8 *page)
 {
 	memset(page, 0, EMU_PAGE_SIZE);
-	put_le64(page + SECRETS_SVSM_BASE, emu->cfg.svsm_base);
-	put_le64(page + SECRETS_SVSM_SIZE, emu->cfg.svsm_size);
-	put_le64(page + SECRETS_SVSM_CAA, emu->cfg.boot_caa);
-	put_le32(page + SECRETS_SVSM_MAX_VERSION,
-		 emu->cfg.protocols[SVSM_PROTOCOL_CORE].max_version);
-	page[SECRETS_SVSM_GUEST_VMPL] = emu->cfg.vmpl;
+	svsm_put_le64(page + SNP_SECRETS_SVSM_BASE, emu->cfg.svsm_base);
+	svsm_put_le64(page + SNP_SECRETS_SVSM_SIZE, emu->cfg.svsm_size);
+	svsm_put_le64(page + SNP_SECRETS_SVSM_CAA, emu->cfg.boot_caa);
+	svsm_put_le32(page + SNP_SECRETS_SVSM_MAX_VERSION,
+		      emu->cfg.protocols[SVSM_PROTOCOL_CORE].max_version);
+	page[SNP_SECRETS_SVSM_GUEST_VMPL] = emu->cfg.vmpl;
 }

@@ -23,56 +23,13 @@ constexpr int64_t kAnyCall = -1;
 
 // ---------------------------------------------------------------- names
 
-constexpr ProtocolInfo kProtocols[] = {
-    {SVSM_PROTOCOL_CORE, "core",
-     "Core: Calling Area remap, PVALIDATE, vCPU create/delete, memory deposit/withdraw, protocol query, vTOM",
-     "spec"},
-    {SVSM_PROTOCOL_ATTEST, "attest",
-     "Attestation: SNP reports at VMPL0 that cover the SVSM's services (services manifest)", "spec"},
-    {SVSM_PROTOCOL_VTPM, "vtpm", "Virtual TPM: TPM 2.0 commands served by the SVSM", "spec"},
-    {SVSM_PROTOCOL_APIC, "apic",
-     "APIC emulation for guests that use alternate injection (SEV_STATUS bit 6)", "COCONUT-SVSM"},
-    {SVSM_PROTOCOL_UEFI_MM, "uefi-mm", "UEFI variable store (MM communicate) served to the firmware",
-     "COCONUT-SVSM"},
-};
+#define SVSM_PROTOCOL_INFO(number, name, defined_by, description) {number, name, description, defined_by},
+constexpr ProtocolInfo kProtocols[] = {SVSM_PROTOCOLS(SVSM_PROTOCOL_INFO)};
+#undef SVSM_PROTOCOL_INFO
 
-constexpr CallInfo kCalls[] = {
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_REMAP_CA, "remap-ca", "SVSM_CORE_REMAP_CA",
-     "Move this vCPU's Calling Area to another page"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_PVALIDATE, "pvalidate", "SVSM_CORE_PVALIDATE",
-     "Validate or invalidate a list of guest pages"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_CREATE_VCPU, "create-vcpu", "SVSM_CORE_CREATE_VCPU",
-     "Turn a page into a VMSA and register the vCPU's Calling Area"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_DELETE_VCPU, "delete-vcpu", "SVSM_CORE_DELETE_VCPU",
-     "Retire a VMSA created with CREATE_VCPU"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_DEPOSIT_MEM, "deposit-mem", "SVSM_CORE_DEPOSIT_MEM",
-     "Give pages to the SVSM"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_WITHDRAW_MEM, "withdraw-mem", "SVSM_CORE_WITHDRAW_MEM",
-     "Take back pages the SVSM no longer needs"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_QUERY_PROTOCOL, "query-protocol", "SVSM_CORE_QUERY_PROTOCOL",
-     "Ask which versions of a protocol the SVSM supports"},
-    {SVSM_PROTOCOL_CORE, SVSM_CORE_CONFIGURE_VTOM, "configure-vtom", "SVSM_CORE_CONFIGURE_VTOM",
-     "Query (RCX = 1) or set the virtual top of memory"},
-    {SVSM_PROTOCOL_ATTEST, SVSM_ATTEST_SERVICES, "attest-services", "SVSM_ATTEST_SERVICES",
-     "SNP report over a nonce and the manifest of all services"},
-    {SVSM_PROTOCOL_ATTEST, SVSM_ATTEST_SINGLE_SERVICE, "attest-single-service", "SVSM_ATTEST_SINGLE_SERVICE",
-     "SNP report over a nonce and one service's manifest"},
-    {SVSM_PROTOCOL_VTPM, SVSM_VTPM_QUERY, "query", "SVSM_VTPM_QUERY",
-     "Bitmap of supported vTPM platform commands and features"},
-    {SVSM_PROTOCOL_VTPM, SVSM_VTPM_CMD, "cmd", "SVSM_VTPM_CMD", "Run a vTPM platform command (TPM_SEND_COMMAND)"},
-    {SVSM_PROTOCOL_APIC, SVSM_APIC_QUERY_FEATURES, "query-features", "SVSM_APIC_QUERY_FEATURES",
-     "APIC emulation features (none beyond the base set)"},
-    {SVSM_PROTOCOL_APIC, SVSM_APIC_CONFIGURE, "configure", "SVSM_APIC_CONFIGURE",
-     "Query or change APIC emulation registration"},
-    {SVSM_PROTOCOL_APIC, SVSM_APIC_READ_REGISTER, "read-register", "SVSM_APIC_READ_REGISTER",
-     "Read an emulated APIC register"},
-    {SVSM_PROTOCOL_APIC, SVSM_APIC_WRITE_REGISTER, "write-register", "SVSM_APIC_WRITE_REGISTER",
-     "Write an emulated APIC register"},
-    {SVSM_PROTOCOL_APIC, SVSM_APIC_CONFIGURE_VECTOR, "configure-vector", "SVSM_APIC_CONFIGURE_VECTOR",
-     "Allow or block injection of an interrupt vector"},
-    {SVSM_PROTOCOL_UEFI_MM, SVSM_UEFI_MM_REQUEST, "request", "SVSM_UEFI_MM_REQUEST",
-     "Run a UEFI MM communicate request (variable services)"},
-};
+#define SVSM_CALL_INFO(protocol, call, name, access, description) {protocol, call, name, #call, description},
+constexpr CallInfo kCalls[] = {SVSM_CALLS(SVSM_CALL_INFO)};
+#undef SVSM_CALL_INFO
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -616,16 +573,7 @@ std::optional<uint32_t> parse_call(uint32_t protocol, std::string_view text) noe
 }
 
 bool call_is_read_only(uint32_t protocol, uint32_t call, uint64_t rcx) noexcept {
-  switch (protocol) {
-    case SVSM_PROTOCOL_CORE:
-      return call == SVSM_CORE_QUERY_PROTOCOL || (call == SVSM_CORE_CONFIGURE_VTOM && rcx == 1);
-    case SVSM_PROTOCOL_VTPM:
-      return call == SVSM_VTPM_QUERY;
-    case SVSM_PROTOCOL_APIC:
-      return call == SVSM_APIC_QUERY_FEATURES;
-    default:
-      return false;
-  }
+  return svsm_call_is_read_only(protocol, call, rcx) != 0;
 }
 
 std::string_view call_failure_text(int err) noexcept {

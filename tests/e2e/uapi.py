@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2] / "kmod"
-_HEADERS = [_ROOT / "include/uapi/linux/svsm_diag.h", _ROOT / "emu/svsm_spec.h"]
+_HEADERS = [_ROOT / "include/uapi/linux/svsm_diag.h", _ROOT / "include/svsm_spec.h"]
 _DEFINE = re.compile(r"^#define\s+(\w+)\s+(.+?)\s*(?:/\*.*)?$")
 _EXPR = re.compile(r"^[\s\w()<>|+\-*~/]+$")
 

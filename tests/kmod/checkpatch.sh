@@ -38,13 +38,21 @@ if [ -z "$checkpatch" ]; then
 fi
 
 cd "$kmod"
-files=$(find . -name '*.[ch]' ! -name '*.mod.c' ! -name 'svsm_diag_version.h' | sort)
+files=$(find . -name '*.[ch]' ! -name '*.mod.c' ! -name 'svsm_diag_version.h' \
+	! -path ./include/svsm_spec.h | sort)
 # shellcheck disable=SC2086
 out=$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$ignore" -f $files |
 	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+# svsm_spec.h's call and protocol tables are X-macros (one row per call, expanded
+# by each user): an X-macro's body is a bare list, takes X at every row and
+# leaves unused the columns a user does not need.
+table_ignore=$ignore,COMPLEX_MACRO,MACRO_ARG_REUSE,MACRO_ARG_UNUSED
+out=$out${out:+
+}$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$table_ignore" \
+	-f include/svsm_spec.h | grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
 if [ -n "$out" ]; then
 	echo "$out"
 	echo "FAIL: checkpatch.pl --strict found the above in kmod/"
 	exit 1
 fi
-echo "ok: checkpatch.pl --strict clean on $(echo "$files" | wc -l) files of kmod/"
+echo "ok: checkpatch.pl --strict clean on $(($(echo "$files" | wc -l) + 1)) files of kmod/"
