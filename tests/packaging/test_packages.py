@@ -342,6 +342,7 @@ def test_rpm_main_package_files(pkgs):
     # %doc: /usr/share/doc/svsmctl (Fedora) or svsmctl-<version> (vanilla rpm)
     assert files & {"/usr/share/doc/svsmctl/README.md",
                     f"/usr/share/doc/svsmctl-{pkgs['version']}/README.md"}
+    assert _has_license(files, "svsmctl", pkgs["version"])
     for name, section in _man_pages():  # compressed as the distribution's rpm does
         page = re.compile(rf"/usr/share/man/man{section}/{re.escape(name)}\.{section}(\.(gz|bz2|xz|zst))?")
         assert any(page.fullmatch(f) for f in files), f"{name}({section}) not in the rpm"
@@ -355,8 +356,15 @@ def test_rpm_main_package_files(pkgs):
     assert payload(files) == payload(deb_files(pkgs["deb"]))
 
 
+def _has_license(files, name, version):
+    """%license: /usr/share/licenses/<name> (Fedora) or <name>-<version>."""
+    return bool(files & {f"/usr/share/licenses/{name}/LICENSE",
+                         f"/usr/share/licenses/{name}-{version}/LICENSE"})
+
+
 def test_rpm_dkms_package_files(pkgs):
     files = rpm_files(pkgs["rpm_dkms"])
+    assert _has_license(files, "svsmctl-dkms", pkgs["version"])
     src = f"/usr/src/{DKMS_NAME}-{pkgs['version']}"
     for f in ("dkms.conf", "Kbuild", "svsm_diag_version.h", "svsm_diag_main.c",
               "emu/svsm_emu.c", "include/uapi/linux/svsm_diag.h"):
