@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "svsm/decode.hpp"
+#include "svsm/results.hpp"
 #include "svsm/error.hpp"
 #include "svsm_spec.h"
 
