@@ -103,18 +103,10 @@ void add_module_facts(Status& s, const Device* dev, const Info* info) {
   (void)dev;
 }
 
-CaSummary summarize_cpus(const Device& dev, const Info& info, std::vector<CpuInfo>& cpus) {
+CaSummary summarize_cpus(const std::vector<CpuInfo>& cpus) {
   CaSummary sum;
   std::set<uint64_t> cas;
-  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
-    CpuInfo c;
-    try {
-      c = dev.cpu(cpu);
-    } catch (const Error& e) {
-      if (e.errno_value() == ENXIO) continue;  // not a possible CPU
-      throw;
-    }
-    cpus.push_back(c);
+  for (const CpuInfo& c : cpus) {
     ++sum.possible;
     if (c.online) ++sum.online;
     sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
@@ -138,18 +130,6 @@ std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo>& cpuid) {
   return std::nullopt;
 }
 
-std::vector<uint32_t> online_cpus(const Device& dev, const Info& info) {
-  std::vector<uint32_t> cpus;
-  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
-    try {
-      if (dev.cpu(cpu).online) cpus.push_back(cpu);
-    } catch (const Error& e) {
-      if (e.errno_value() != ENXIO) throw;
-    }
-  }
-  return cpus;
-}
-
 std::string probe_hint(int err, std::optional<uint32_t> result) {
   switch (err) {
     case EIO:
@@ -164,9 +144,9 @@ std::string probe_hint(int err, std::optional<uint32_t> result) {
 // QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
 // once on each online CPU. Privilege errors are thrown; an offline CPU is
 // skipped.
-Liveness probe_liveness(const Device& dev, const Info& info) {
+Liveness probe_liveness(const Device& dev) {
   Liveness live;
-  for (uint32_t cpu : online_cpus(dev, info)) {
+  for (uint32_t cpu : dev.online_cpus()) {
     CallRequest req;
     req.cpu = cpu;
     req.protocol = SVSM_PROTOCOL_CORE;
@@ -232,7 +212,7 @@ Status collect_status(const StatusOptions& options) {
   std::optional<Info> info;
   try {
     dev.emplace(Device::open(options.device_path));
-    info = dev->info();
+    info = dev->info();  // read at open: no second GET_INFO
   } catch (const Error& e) {
     add_module_facts(s, nullptr, nullptr);
     s.module.device_error = open_error_text(e, s.module);
@@ -323,7 +303,7 @@ Status collect_status(const StatusOptions& options) {
     s.liveness = Fact<Liveness>::missing(Source::module, "");
     s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, "");
     s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "");
-    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(*dev, *info, s.cpus), Source::module);
+    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(s.cpus = dev->cpus()), Source::module);
   } else if (info) {
     // Not applicable where the verdict says there is no SVSM (below).
     const std::string why(no_svsm_reason_text(info->reason));
@@ -342,8 +322,8 @@ Status collect_status(const StatusOptions& options) {
   } else if (has_backend) {
     std::optional<uint32_t> cpu;
     try {
-      auto live = probe_liveness(*dev, *info);
-      for (uint32_t c : online_cpus(*dev, *info)) {
+      auto live = probe_liveness(*dev);
+      for (uint32_t c : dev->online_cpus()) {
         bool failed = std::any_of(live.failures.begin(), live.failures.end(),
                                   [c](const ProbeFailure& f) { return f.cpu == c; });
         if (!failed) {
