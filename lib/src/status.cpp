@@ -286,7 +286,8 @@ Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
         break;
     }
     // The flag exists from Linux 6.11 on, so only its presence says something.
-    if (f.known() && !*f.value && cpu_flag(s.platform, "svsm")) f.note = "but /proc/cpuinfo has the svsm flag";
+    if (f.known() && !*f.value && cpu_flag(s.platform, "svsm"))
+      f.note = "but /proc/cpuinfo has the svsm flag";
   } else if (s.vmpl.known()) {
     f = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);  // Linux runs above VMPL0 only under an SVSM
   } else if (cpu_flag(s.platform, "svsm")) {
@@ -357,8 +358,8 @@ void query_svsm(Status& s, const Device& dev) {
   auto cpu = first_responding_cpu(dev, *s.liveness.value);
   if (!cpu) {
     const auto& failures = s.liveness.value->failures;
-    s.protocols.unknown = s.vtpm_commands.unknown =
-        "the SVSM is not responding: " + (failures.empty() ? std::string("no online CPU to ask") : failures.front().cause);
+    const std::string why = failures.empty() ? "no online CPU to ask" : failures.front().cause;
+    s.protocols.unknown = s.vtpm_commands.unknown = "the SVSM is not responding: " + why;
     return;
   }
   try {
@@ -376,7 +377,8 @@ void add_svsm_facts(Status& s, const Device* dev, const StatusOptions& options) 
   const Info* info = dev ? &dev->info() : nullptr;
   if (!info) return mark_svsm_facts_missing(s, s.module.device_error);
   // Not applicable where the verdict says there is no SVSM (see below).
-  if (info->backend == Backend::none) return mark_svsm_facts_missing(s, std::string(no_svsm_reason_text(info->reason)));
+  if (info->backend == Backend::none)
+    return mark_svsm_facts_missing(s, std::string(no_svsm_reason_text(info->reason)));
 
   mark_svsm_facts_missing(s, "");
   s.cpus = dev->cpus();
@@ -394,7 +396,8 @@ Fact<bool> vtpm_fact(const Status& s) {
   if (s.protocols.known() && !(*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered())
     return Fact<bool>::of(false, Source::module);
   if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) return Fact<bool>::of(true, Source::sysfs);
-  return Fact<bool>::missing(Source::module, s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
+  return Fact<bool>::missing(Source::module,
+                             s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
 }
 
 // The verdict, from the strongest source there is.
