@@ -18,16 +18,8 @@ std::string addr(const std::optional<uint64_t>& v, bool hidden) {
 
 int run_cpus(const GlobalOptions& g, Output& out) {
   auto dev = open_device(g);
-  auto info = require_svsm(dev, "cpus");
-
-  std::vector<svsm::CpuInfo> cpus;
-  for (uint32_t c = 0; c < info.nr_cpu_ids; ++c) {
-    try {
-      cpus.push_back(dev.cpu(c));
-    } catch (const svsm::Error& e) {
-      if (e.errno_value() != ENXIO) throw;
-    }
-  }
+  (void)require_svsm(dev, "cpus");
+  const auto& cpus = dev.cpus();
 
   if (g.json) {
     auto doc = json_header("cpus");

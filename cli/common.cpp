@@ -15,7 +15,7 @@ namespace svsmctl {
 svsm::Device open_device(const GlobalOptions& g) { return svsm::Device::open(g.device); }
 
 svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation) {
-  auto info = dev.info();
+  const auto& info = dev.info();
   if (info.backend == svsm::Backend::none)
     throw svsm::Error(ENODEV, std::string(operation), std::string(svsm::no_svsm_reason_text(info.reason)));
   return info;
@@ -58,23 +58,23 @@ void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what) {
 }
 
 std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice, bool default_all) {
-  auto info = dev.info();
-  std::vector<uint32_t> online;
-  for (uint32_t c = 0; c < info.nr_cpu_ids; ++c) {
-    try {
-      if (dev.cpu(c).online) online.push_back(c);
-    } catch (const svsm::Error& e) {
-      if (e.errno_value() != ENXIO) throw;
-    }
-  }
+  const auto& info = dev.info();
   if (choice.cpu) {
+    // One CPU named: ask about that one only (on SNP each GET_CPU is a
+    // round trip worth saving).
     uint32_t c = *choice.cpu;
     if (c >= info.nr_cpu_ids)
       throw UsageError(fmt::format("--cpu {}: no such CPU (CPU ids here are 0-{})", c, info.nr_cpu_ids - 1));
-    if (std::find(online.begin(), online.end(), c) == online.end())
-      throw UsageError(fmt::format("--cpu {}: CPU {} is offline (see 'svsmctl cpus')", c, c));
+    bool online = false;
+    try {
+      online = dev.cpu(c).online;
+    } catch (const svsm::Error& e) {
+      if (e.errno_value() != ENXIO) throw;  // not a possible CPU: as good as offline
+    }
+    if (!online) throw UsageError(fmt::format("--cpu {}: CPU {} is offline (see 'svsmctl cpus')", c, c));
     return {c};
   }
+  auto online = dev.online_cpus();
   if (choice.all || default_all) return online;
   return {online.empty() ? 0U : online.front()};
 }

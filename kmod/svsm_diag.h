@@ -14,6 +14,8 @@
 #include "svsm_spec.h"
 #include <linux/svsm_diag.h>
 
+struct dentry;
+
 struct svsm_diag_regs {
 	u64 rax, rcx, rdx, r8, r9;
 };
@@ -125,5 +127,6 @@ void svsm_diag_tsm_exit(void);
 
 /* svsm_diag_main.c */
 u32 svsm_diag_backend(void);
+struct dentry *svsm_diag_debugfs_dir(void);
 
 #endif /* SVSM_DIAG_H */

@@ -11,7 +11,7 @@
  * emu_lock, which also guards the registry, so no page is freed while the
  * SVSM is using it.
  *
- * debugfs (<debugfs>/svsm_diag/):
+ * debugfs (<debugfs>/svsm_diag/, created by svsm_diag_main.c):
  *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N",
  *          "vmpl_refuse N", "nmi_before N" or "nmi_after N" (an NMI before
  *          or after the VMGEXIT of an exchange), each optionally followed by
@@ -86,7 +86,7 @@ static struct emu_cpu *emu_kcpu;
 static struct emu_range *emu_ranges;
 static unsigned int emu_nr_ranges, emu_max_ranges;
 static void *emu_pool, *emu_svsm_mem, *emu_fw_ca;
-static struct dentry *emu_debugfs;
+static struct dentry *emu_fault_file, *emu_state_file;
 static int emu_hp_state = -1;
 
 /* ---- guest memory the emulated SVSM may reach ---- */
@@ -598,9 +598,10 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 	info->secrets = true;
 	kfree(secrets);
 
-	emu_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("fault", 0600, emu_debugfs, NULL, &emu_fault_fops);
-	debugfs_create_file("state", 0400, emu_debugfs, NULL, &emu_state_fops);
+	emu_fault_file = debugfs_create_file("fault", 0600, svsm_diag_debugfs_dir(), NULL,
+					     &emu_fault_fops);
+	emu_state_file = debugfs_create_file("state", 0400, svsm_diag_debugfs_dir(), NULL,
+					     &emu_state_fops);
 	svsm_diag_tsm_init(emu_vmpl);
 	return 0;
 
@@ -616,7 +617,9 @@ err_free:
 void svsm_diag_emu_exit(void)
 {
 	svsm_diag_tsm_exit();
-	debugfs_remove_recursive(emu_debugfs);
+	/* Before the state they show is freed; main.c removes the directory. */
+	debugfs_remove(emu_fault_file);
+	debugfs_remove(emu_state_file);
 	if (emu_hp_state >= 0)
 		cpuhp_remove_state_nocalls(emu_hp_state);
 	emu_hp_state = -1;

@@ -10,13 +10,16 @@
  *
  * Protocol: AMD pub. 58019, "Secure VM Service Module for SEV-SNP Guests".
  */
+#include <linux/atomic.h>
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -426,9 +429,48 @@ static long svsm_diag_svsm_ioctl(void __user *uarg, const struct svsm_diag_svsm_
 	return out ? out : ret;
 }
 
+/*
+ * Every entry of each command, refused ones included, for debugfs "ioctls":
+ * tests count the round trips a tool makes. Named as in the uapi header
+ * without SVSM_DIAG_, indexed by _IOC_NR.
+ */
+static const struct {
+	unsigned int cmd;
+	const char *name;
+} svsm_diag_ioctl_names[] = {
+	[_IOC_NR(SVSM_DIAG_GET_INFO)] = { SVSM_DIAG_GET_INFO, "GET_INFO" },
+	[_IOC_NR(SVSM_DIAG_GET_CPU)] = { SVSM_DIAG_GET_CPU, "GET_CPU" },
+	[_IOC_NR(SVSM_DIAG_CALL)] = { SVSM_DIAG_CALL, "CALL" },
+	[_IOC_NR(SVSM_DIAG_REMAP_CA_TEST)] = { SVSM_DIAG_REMAP_CA_TEST, "REMAP_CA_TEST" },
+	[_IOC_NR(SVSM_DIAG_ATTEST)] = { SVSM_DIAG_ATTEST, "ATTEST" },
+};
+
+static atomic64_t svsm_diag_ioctl_count[ARRAY_SIZE(svsm_diag_ioctl_names)];
+static struct dentry *svsm_diag_debugfs;
+
+static int svsm_diag_ioctls_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(svsm_diag_ioctl_names); i++)
+		seq_printf(m, "%s %lld\n", svsm_diag_ioctl_names[i].name,
+			   (long long)atomic64_read(&svsm_diag_ioctl_count[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(svsm_diag_ioctls);
+
+struct dentry *svsm_diag_debugfs_dir(void)
+{
+	return svsm_diag_debugfs;
+}
+
 static long svsm_diag_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (nr < ARRAY_SIZE(svsm_diag_ioctl_names) && cmd == svsm_diag_ioctl_names[nr].cmd)
+		atomic64_inc(&svsm_diag_ioctl_count[nr]);
 
 	switch (cmd) {
 	case SVSM_DIAG_GET_INFO:
@@ -515,9 +557,12 @@ static int __init svsm_diag_init(void)
 	ret = svsm_diag_ca_lost_init();
 	if (ret)
 		goto err_stats;
+	/* Before the backend, which adds its own files to the directory. */
+	svsm_diag_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("ioctls", 0400, svsm_diag_debugfs, NULL, &svsm_diag_ioctls_fops);
 	ret = svsm_diag_select_backend();
 	if (ret)
-		goto err_lost;
+		goto err_debugfs;
 	ret = misc_register(&svsm_diag_misc);
 	if (ret)
 		goto err_backend;
@@ -533,7 +578,8 @@ static int __init svsm_diag_init(void)
 err_backend:
 	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED)
 		svsm_diag_emu_exit();
-err_lost:
+err_debugfs:
+	debugfs_remove_recursive(svsm_diag_debugfs);
 	svsm_diag_ca_lost_exit();
 err_stats:
 	svsm_diag_stats_exit();
@@ -545,6 +591,7 @@ static void __exit svsm_diag_exit(void)
 	misc_deregister(&svsm_diag_misc);
 	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED)
 		svsm_diag_emu_exit();
+	debugfs_remove_recursive(svsm_diag_debugfs);
 	svsm_diag_ca_lost_exit();
 	svsm_diag_stats_exit();
 }

@@ -18,15 +18,6 @@ static_assert(SVSM_GUID_ENTRY_SIZE == 24);
 static_assert(SNP_REPORT_SIZE == kSnpReportSize && SNP_REPORT_SIGNATURE == kSnpSignedBytes);
 constexpr std::size_t kEntrySize = SVSM_GUID_ENTRY_SIZE;
 
-uint32_t get_le32(std::span<const uint8_t> b, std::size_t off) noexcept {
-  return static_cast<uint32_t>(b[off]) | static_cast<uint32_t>(b[off + 1]) << 8 |
-         static_cast<uint32_t>(b[off + 2]) << 16 | static_cast<uint32_t>(b[off + 3]) << 24;
-}
-
-uint64_t get_le64(std::span<const uint8_t> b, std::size_t off) noexcept {
-  return static_cast<uint64_t>(get_le32(b, off)) | static_cast<uint64_t>(get_le32(b, off + 4)) << 32;
-}
-
 Guid get_guid(std::span<const uint8_t> b, std::size_t off) noexcept {
   return Guid::from_le_bytes(b.subspan(off).first<16>());
 }
@@ -88,8 +79,8 @@ ServicesManifest parse_services_manifest(std::span<const uint8_t> bytes) {
     throw ParseError(fmt::format("services manifest: header GUID is {}, expected {}", describe_guid(m.guid),
                                  kServicesManifestGuid.to_string()));
 
-  m.total_length = get_le32(bytes, 16);
-  const uint32_t count = get_le32(bytes, 20);
+  m.total_length = svsm_get_le32(&bytes[16]);
+  const uint32_t count = svsm_get_le32(&bytes[20]);
 
   if (m.total_length > bytes.size())
     throw ParseError(fmt::format("services manifest: header gives a total length of {:#x} bytes but only "
@@ -112,8 +103,8 @@ ServicesManifest parse_services_manifest(std::span<const uint8_t> bytes) {
     const std::size_t at = (std::size_t{i} + 1) * kEntrySize;
     ManifestEntry e;
     e.guid = get_guid(bytes, at);
-    e.offset = get_le32(bytes, at + 16);
-    e.length = get_le32(bytes, at + 20);
+    e.offset = svsm_get_le32(&bytes[at + 16]);
+    e.length = svsm_get_le32(&bytes[at + 20]);
     const uint64_t begin = e.offset, end = uint64_t{e.offset} + e.length;  // no 32-bit overflow
     if (end > m.total_length)
       throw ParseError(fmt::format("services manifest: entry {} data [{:#x}, {:#x}) runs past the "
@@ -157,8 +148,8 @@ std::vector<CertEntry> parse_cert_table(std::span<const uint8_t> bytes) {
     const std::size_t at = i * kEntrySize;
     CertEntry e;
     e.guid = get_guid(bytes, at);
-    e.offset = get_le32(bytes, at + 16);
-    e.length = get_le32(bytes, at + 20);
+    e.offset = svsm_get_le32(&bytes[at + 16]);
+    e.length = svsm_get_le32(&bytes[at + 20]);
     const uint64_t begin = e.offset, end = uint64_t{e.offset} + e.length;
     if (e.guid.is_null())
       throw ParseError(fmt::format("certificate table: entry {} has a null GUID but offset {:#x} and length "
@@ -198,16 +189,16 @@ SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
   // Offsets from the ABI's ATTESTATION_REPORT table; those svsm_spec.h
   // names are shared with the emulator.
   SnpReport r;
-  r.version = get_le32(bytes, SNP_REPORT_VERSION);
-  r.guest_svn = get_le32(bytes, SNP_REPORT_GUEST_SVN);
-  r.policy = get_le64(bytes, SNP_REPORT_POLICY);
+  r.version = svsm_get_le32(&bytes[SNP_REPORT_VERSION]);
+  r.guest_svn = svsm_get_le32(&bytes[SNP_REPORT_GUEST_SVN]);
+  r.policy = svsm_get_le64(&bytes[SNP_REPORT_POLICY]);
   get_bytes(bytes, 0x10, r.family_id);
   get_bytes(bytes, 0x20, r.image_id);
-  r.vmpl = get_le32(bytes, SNP_REPORT_VMPL);
-  r.signature_algo = get_le32(bytes, SNP_REPORT_SIG_ALGO);
-  r.current_tcb = get_le64(bytes, 0x38);
-  r.platform_info = get_le64(bytes, 0x40);
-  r.signer_info = get_le32(bytes, 0x48);
+  r.vmpl = svsm_get_le32(&bytes[SNP_REPORT_VMPL]);
+  r.signature_algo = svsm_get_le32(&bytes[SNP_REPORT_SIG_ALGO]);
+  r.current_tcb = svsm_get_le64(&bytes[0x38]);
+  r.platform_info = svsm_get_le64(&bytes[0x40]);
+  r.signer_info = svsm_get_le32(&bytes[0x48]);
   get_bytes(bytes, SNP_REPORT_REPORT_DATA, r.report_data);
   get_bytes(bytes, SNP_REPORT_MEASUREMENT, r.measurement);
   get_bytes(bytes, SNP_REPORT_HOST_DATA, r.host_data);
@@ -215,24 +206,24 @@ SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
   get_bytes(bytes, 0x110, r.author_key_digest);
   get_bytes(bytes, SNP_REPORT_REPORT_ID, r.report_id);
   get_bytes(bytes, 0x160, r.report_id_ma);
-  r.reported_tcb = get_le64(bytes, 0x180);
+  r.reported_tcb = svsm_get_le64(&bytes[0x180]);
   if (r.version >= 3) {
     r.cpuid_family = bytes[0x188];
     r.cpuid_model = bytes[0x189];
     r.cpuid_stepping = bytes[0x18a];
   }
   get_bytes(bytes, SNP_REPORT_CHIP_ID, r.chip_id);
-  r.committed_tcb = get_le64(bytes, 0x1e0);
+  r.committed_tcb = svsm_get_le64(&bytes[0x1e0]);
   r.current_build = bytes[0x1e8];
   r.current_minor = bytes[0x1e9];
   r.current_major = bytes[0x1ea];
   r.committed_build = bytes[0x1ec];
   r.committed_minor = bytes[0x1ed];
   r.committed_major = bytes[0x1ee];
-  r.launch_tcb = get_le64(bytes, 0x1f0);
+  r.launch_tcb = svsm_get_le64(&bytes[0x1f0]);
   if (r.version >= 5) {
-    r.launch_mit_vector = get_le64(bytes, 0x1f8);
-    r.current_mit_vector = get_le64(bytes, 0x200);
+    r.launch_mit_vector = svsm_get_le64(&bytes[0x1f8]);
+    r.current_mit_vector = svsm_get_le64(&bytes[0x200]);
   }
   get_bytes(bytes, SNP_REPORT_SIGNATURE, r.signature);
   return r;

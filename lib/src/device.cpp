@@ -93,27 +93,29 @@ Device Device::open(const std::string& path) {
   if (fd < 0 && errno == EACCES) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(errno, "open " + path);
   Device dev(fd);
-  Info info;
   try {
-    info = dev.info();
+    dev.info_ = dev.read_info();
   } catch (const Error& e) {
     // Any other file answers GET_INFO with ENOTTY (or EINVAL): say what it is not.
     if (e.errno_value() != ENOTTY && e.errno_value() != EINVAL) throw;
     throw Error(ENOTTY, path, "not an svsm_diag device");
   }
-  if (info.abi_version != SVSM_DIAG_ABI_VERSION)
+  if (dev.info_.abi_version != SVSM_DIAG_ABI_VERSION)
     throw Error(EPROTO, "open " + path,
-                "module ABI version " + std::to_string(info.abi_version) + ", this svsmctl speaks " +
+                "module ABI version " + std::to_string(dev.info_.abi_version) + ", this svsmctl speaks " +
                     std::to_string(SVSM_DIAG_ABI_VERSION));
   return dev;
 }
 
-Device::Device(Device&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+Device::Device(Device&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), info_(std::move(other.info_)), cpus_(std::move(other.cpus_)) {}
 
 Device& Device::operator=(Device&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
+    info_ = std::move(other.info_);
+    cpus_ = std::move(other.cpus_);
   }
   return *this;
 }
@@ -122,7 +124,33 @@ Device::~Device() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Info Device::info() const {
+void Device::refresh() {
+  info_ = read_info();
+  cpus_.reset();
+}
+
+const std::vector<CpuInfo>& Device::cpus() const {
+  if (cpus_) return *cpus_;
+  std::vector<CpuInfo> cpus;
+  for (uint32_t c = 0; c < info_.nr_cpu_ids; ++c) {
+    try {
+      cpus.push_back(cpu(c));
+    } catch (const Error& e) {
+      if (e.errno_value() != ENXIO) throw;  // ENXIO: not a possible CPU
+    }
+  }
+  cpus_ = std::move(cpus);
+  return *cpus_;
+}
+
+std::vector<uint32_t> Device::online_cpus() const {
+  std::vector<uint32_t> ids;
+  for (const auto& c : cpus())
+    if (c.online) ids.push_back(c.cpu);
+  return ids;
+}
+
+Info Device::read_info() const {
   auto arg = zeroed_arg<svsm_diag_info>();
   if (int err = do_ioctl(fd_, SVSM_DIAG_GET_INFO, &arg)) throw Error(err, "GET_INFO");
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "svsm/decode.hpp"
+#include "svsm/results.hpp"
 #include "svsm/error.hpp"
 #include "svsm_spec.h"
 
@@ -89,7 +89,7 @@ std::string open_error_hint(const Error& e, const ModuleFacts& m) {
   }
 }
 
-void add_module_facts(Status& s, const Device* dev, const Info* info) {
+void add_module_facts(Status& s, const Info* info) {
   auto ms = module_status();
   s.module.state = ms.state;
   s.module.installed = ms.installed;
@@ -100,21 +100,12 @@ void add_module_facts(Status& s, const Device* dev, const Info* info) {
     s.module.reason = info->reason;
     if (!s.module.version) s.module.version = info->module_version;
   }
-  (void)dev;
 }
 
-CaSummary summarize_cpus(const Device& dev, const Info& info, std::vector<CpuInfo>& cpus) {
+CaSummary summarize_cpus(const std::vector<CpuInfo>& cpus) {
   CaSummary sum;
   std::set<uint64_t> cas;
-  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
-    CpuInfo c;
-    try {
-      c = dev.cpu(cpu);
-    } catch (const Error& e) {
-      if (e.errno_value() == ENXIO) continue;  // not a possible CPU
-      throw;
-    }
-    cpus.push_back(c);
+  for (const CpuInfo& c : cpus) {
     ++sum.possible;
     if (c.online) ++sum.online;
     sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
@@ -138,18 +129,6 @@ std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo>& cpuid) {
   return std::nullopt;
 }
 
-std::vector<uint32_t> online_cpus(const Device& dev, const Info& info) {
-  std::vector<uint32_t> cpus;
-  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
-    try {
-      if (dev.cpu(cpu).online) cpus.push_back(cpu);
-    } catch (const Error& e) {
-      if (e.errno_value() != ENXIO) throw;
-    }
-  }
-  return cpus;
-}
-
 std::string probe_hint(int err, std::optional<uint32_t> result) {
   switch (err) {
     case EIO:
@@ -164,9 +143,9 @@ std::string probe_hint(int err, std::optional<uint32_t> result) {
 // QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
 // once on each online CPU. Privilege errors are thrown; an offline CPU is
 // skipped.
-Liveness probe_liveness(const Device& dev, const Info& info) {
+Liveness probe_liveness(const Device& dev) {
   Liveness live;
-  for (uint32_t cpu : online_cpus(dev, info)) {
+  for (uint32_t cpu : dev.online_cpus()) {
     CallRequest req;
     req.cpu = cpu;
     req.protocol = SVSM_PROTOCOL_CORE;
@@ -221,205 +200,231 @@ std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
   return out;
 }
 
-Status collect_status(const StatusOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  Status s;
-  s.collected_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  s.platform = probe_platform(options.platform);
-  const bool root = ::geteuid() == 0;
+namespace {
 
+// ---- One function per fact. Each reads what it needs from the module's
+// info (null when the device could not be used), the platform facts and the
+// facts decided before it; collect_status() calls them in that order.
+
+// The device and its GET_INFO (read once, at open), or the reason it is not
+// usable, with the module facts either way.
+std::optional<Device> open_status_device(Status& s, const StatusOptions& options) {
   std::optional<Device> dev;
-  std::optional<Info> info;
   try {
     dev.emplace(Device::open(options.device_path));
-    info = dev->info();
   } catch (const Error& e) {
-    add_module_facts(s, nullptr, nullptr);
+    add_module_facts(s, nullptr);
     s.module.device_error = open_error_text(e, s.module);
     s.module.hint = open_error_hint(e, s.module);
-    if (!root && (e.errno_value() == EACCES || e.errno_value() == EPERM))
+    if (::geteuid() != 0 && (e.errno_value() == EACCES || e.errno_value() == EPERM))
       s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM, protocols, Calling Areas)");
+    return std::nullopt;
   }
-  if (info) add_module_facts(s, &*dev, &*info);
+  add_module_facts(s, &dev->info());
+  return dev;
+}
 
-  // CVM type and SEV_STATUS: the module reads the MSR; sysfs and cpuinfo are
-  // what non-root users have.
-  if (info && info->sev_status) {
-    s.sev_status = Fact<uint64_t>::of(*info->sev_status, Source::module);
-  } else if (s.platform.sysfs_sev_status.known()) {
-    s.sev_status = s.platform.sysfs_sev_status;
-  } else {
-    s.sev_status = Fact<uint64_t>::missing(
-        Source::module, info ? "the module could not read SEV_STATUS"
-                             : s.module.device_error + "; " + s.platform.sysfs_sev_status.unknown);
-  }
+// SEV_STATUS: the module reads the MSR; sysfs is what non-root users have.
+Fact<uint64_t> sev_status_fact(const Status& s, const Info* info) {
+  if (info && info->sev_status) return Fact<uint64_t>::of(*info->sev_status, Source::module);
+  if (s.platform.sysfs_sev_status.known()) return s.platform.sysfs_sev_status;
+  return Fact<uint64_t>::missing(Source::module, info ? "the module could not read SEV_STATUS"
+                                                      : s.module.device_error + "; " +
+                                                            s.platform.sysfs_sev_status.unknown);
+}
+
+// The CVM type: from SEV_STATUS, else from the /proc/cpuinfo flags.
+Fact<std::string> cvm_type_fact(const Status& s) {
+  Fact<std::string> f;
   if (s.sev_status.known()) {
-    s.cvm_type = Fact<std::string>::of(cvm_type_of(*s.sev_status.value), s.sev_status.source);
+    f = Fact<std::string>::of(cvm_type_of(*s.sev_status.value), s.sev_status.source);
     if (s.platform.cpu_flags.known()) {
       auto from_flags = cvm_type_of(*s.platform.cpu_flags.value);
-      if (from_flags != *s.cvm_type.value)
-        s.cvm_type.note = "/proc/cpuinfo flags suggest " + from_flags;
+      if (from_flags != *f.value) f.note = "/proc/cpuinfo flags suggest " + from_flags;
     }
   } else if (s.platform.cpu_flags.known()) {
-    s.cvm_type = Fact<std::string>::of(cvm_type_of(*s.platform.cpu_flags.value), Source::cpuinfo);
-    s.cvm_type.note = "from CPU flags only: SEV_STATUS was not readable";
+    f = Fact<std::string>::of(cvm_type_of(*s.platform.cpu_flags.value), Source::cpuinfo);
+    f.note = "from CPU flags only: SEV_STATUS was not readable";
   } else {
-    s.cvm_type = Fact<std::string>::missing(Source::cpuinfo, s.platform.cpu_flags.unknown);
+    f = Fact<std::string>::missing(Source::cpuinfo, s.platform.cpu_flags.unknown);
   }
+  return f;
+}
 
-  // VMPL: the module (the kernel's snp_vmpl, or the emulator) and sysfs.
+// VMPL: the module (the kernel's snp_vmpl, or the emulator) and sysfs.
+Fact<uint32_t> vmpl_fact(const Status& s, const Info* info) {
   if (info && info->vmpl) {
-    s.vmpl = Fact<uint32_t>::of(*info->vmpl, Source::module);
-    if (info->backend == Backend::emulated) s.vmpl.note = "emulated";
+    auto f = Fact<uint32_t>::of(*info->vmpl, Source::module);
+    if (info->backend == Backend::emulated) f.note = "emulated";
     if (s.platform.sysfs_vmpl.known() && *s.platform.sysfs_vmpl.value != *info->vmpl)
-      s.vmpl.note = "sysfs says VMPL " + std::to_string(*s.platform.sysfs_vmpl.value) +
-                    (info->backend == Backend::emulated ? " (the emulator's VMPL is not the guest's)" : "");
-  } else if (s.platform.sysfs_vmpl.known()) {
-    s.vmpl = s.platform.sysfs_vmpl;
-  } else {
-    s.vmpl = Fact<uint32_t>::missing(Source::sysfs, info ? std::string(no_svsm_reason_text(info->reason))
-                                                         : s.platform.sysfs_vmpl.unknown);
+      f.note = "sysfs says VMPL " + std::to_string(*s.platform.sysfs_vmpl.value) +
+               (info->backend == Backend::emulated ? " (the emulator's VMPL is not the guest's)" : "");
+    return f;
   }
+  if (s.platform.sysfs_vmpl.known()) return s.platform.sysfs_vmpl;
+  return Fact<uint32_t>::missing(Source::sysfs, info ? std::string(no_svsm_reason_text(info->reason))
+                                                     : s.platform.sysfs_vmpl.unknown);
+}
 
-  // The SVSM itself.
+// Whether an SVSM is there: the module's reason, else sysfs VMPL, else the
+// svsm CPU flag.
+Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
+  Fact<bool> f;
   if (info) {
     switch (info->reason) {
       case NoSvsmReason::none:   // a backend: real or emulated
       case NoSvsmReason::no_ca:  // the kernel runs above VMPL0: an SVSM is there
-        s.svsm_present = Fact<bool>::of(true, Source::module);
-        if (info->reason == NoSvsmReason::no_ca) s.svsm_present.note = "but no usable Calling Area";
+        f = Fact<bool>::of(true, Source::module);
+        if (info->reason == NoSvsmReason::no_ca) f.note = "but no usable Calling Area";
         break;
       case NoSvsmReason::not_snp:
       case NoSvsmReason::vmpl0:
-        s.svsm_present = Fact<bool>::of(false, Source::module);
+        f = Fact<bool>::of(false, Source::module);
         break;
       case NoSvsmReason::kernel:
-        s.svsm_present = Fact<bool>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
+        f = Fact<bool>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
         break;
     }
     // The flag exists from Linux 6.11 on, so only its presence says something.
-    if (s.svsm_present.known() && !*s.svsm_present.value && cpu_flag(s.platform, "svsm"))
-      s.svsm_present.note = "but /proc/cpuinfo has the svsm flag";
-    if (info->svsm) s.svsm = Fact<SvsmDescription>::of(*info->svsm, Source::module);
-    else s.svsm = Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
-    if (info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
+    if (f.known() && !*f.value && cpu_flag(s.platform, "svsm"))
+      f.note = "but /proc/cpuinfo has the svsm flag";
   } else if (s.vmpl.known()) {
-    // Linux runs above VMPL0 only under an SVSM.
-    s.svsm_present = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);
-    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+    f = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);  // Linux runs above VMPL0 only under an SVSM
   } else if (cpu_flag(s.platform, "svsm")) {
-    // Linux 6.11+ sets the flag when it found an SVSM at boot.
-    s.svsm_present = Fact<bool>::of(true, Source::cpuinfo);
-    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+    f = Fact<bool>::of(true, Source::cpuinfo);  // Linux 6.11+ sets it when it found an SVSM at boot
   } else {
-    s.svsm_present = Fact<bool>::missing(Source::module, s.module.device_error);
-    s.svsm = Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+    f = Fact<bool>::missing(Source::module, s.module.device_error);
   }
+  return f;
+}
 
-  // Liveness, protocols, vTPM and Calling Areas need an SVSM behind the
-  // device, and SVSM calls need privilege.
-  const bool has_backend = info && info->backend != Backend::none;
-  if (has_backend) {
-    s.liveness = Fact<Liveness>::missing(Source::module, "");
-    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, "");
-    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "");
-    s.calling_areas = Fact<CaSummary>::of(summarize_cpus(*dev, *info, s.cpus), Source::module);
-  } else if (info) {
-    // Not applicable where the verdict says there is no SVSM (below).
-    const std::string why(no_svsm_reason_text(info->reason));
-    s.liveness = Fact<Liveness>::missing(Source::module, why);
-    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, why);
-    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, why);
-    s.calling_areas = Fact<CaSummary>::missing(Source::module, why);
-  } else {
-    s.liveness = Fact<Liveness>::missing(Source::module, s.module.device_error);
-    s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, s.module.device_error);
-    s.vtpm_commands = Fact<uint64_t>::missing(Source::module, s.module.device_error);
-    s.calling_areas = Fact<CaSummary>::missing(Source::module, s.module.device_error);
+// The SVSM's location and version, from the module only.
+Fact<SvsmDescription> svsm_fact(const Status& s, const Info* info) {
+  if (!info) return Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
+  if (info->svsm) return Fact<SvsmDescription>::of(*info->svsm, Source::module);
+  return Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
+}
+
+// Liveness, protocols, vTPM and Calling Areas need an SVSM behind the
+// device: without one they are unknown, with the reason.
+void mark_svsm_facts_missing(Status& s, const std::string& why) {
+  s.liveness = Fact<Liveness>::missing(Source::module, why);
+  s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, why);
+  s.vtpm_commands = Fact<uint64_t>::missing(Source::module, why);
+  s.calling_areas = Fact<CaSummary>::missing(Source::module, why);
+}
+
+// The first online CPU on which the SVSM answered the liveness probe.
+std::optional<uint32_t> first_responding_cpu(const Device& dev, const Liveness& live) {
+  for (uint32_t c : dev.online_cpus()) {
+    bool failed = std::any_of(live.failures.begin(), live.failures.end(),
+                              [c](const ProbeFailure& f) { return f.cpu == c; });
+    if (!failed) return c;
   }
-  if (has_backend && !options.query_svsm) {
+  return std::nullopt;
+}
+
+// VTPM QUERY's platform-command bitmap, asked on @cpu where the SVSM offers
+// the vTPM protocol.
+Fact<uint64_t> vtpm_commands_fact(const Device& dev, uint32_t cpu,
+                                  const Fact<std::vector<ProtocolSupport>>& protocols) {
+  if (!protocols.known()) return Fact<uint64_t>::missing(Source::module, protocols.unknown);
+  if (!(*protocols.value)[SVSM_PROTOCOL_VTPM].offered())
+    return Fact<uint64_t>::not_applicable(Source::module, "the SVSM offers no vTPM protocol");
+  CallRequest req;
+  req.cpu = cpu;
+  req.protocol = SVSM_PROTOCOL_VTPM;
+  req.call = SVSM_VTPM_QUERY;
+  try {
+    auto r = dev.call(req);
+    if (!r.error) return Fact<uint64_t>::of(r.rcx, Source::module);
+    return Fact<uint64_t>::missing(Source::module, "VTPM QUERY failed: " + failure_of(r));
+  } catch (const Error& e) {  // e.g. the CPU went offline meanwhile
+    return Fact<uint64_t>::missing(Source::module, std::string("VTPM QUERY failed: ") + e.what());
+  }
+}
+
+// Read-only SVSM calls (root only): liveness on every online CPU, then the
+// protocols and the vTPM bitmap on the first CPU that answered.
+void query_svsm(Status& s, const Device& dev) {
+  try {
+    s.liveness = Fact<Liveness>::of(probe_liveness(dev), Source::module);
+  } catch (const Error& e) {
+    if (e.errno_value() != EPERM && e.errno_value() != EACCES) throw;
+    s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
+    s.needs_root.push_back("whether the SVSM responds, and its protocols (QUERY_PROTOCOL)");
+    return;
+  }
+  auto cpu = first_responding_cpu(dev, *s.liveness.value);
+  if (!cpu) {
+    const auto& failures = s.liveness.value->failures;
+    const std::string why = failures.empty() ? "no online CPU to ask" : failures.front().cause;
+    s.protocols.unknown = s.vtpm_commands.unknown = "the SVSM is not responding: " + why;
+    return;
+  }
+  try {
+    s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(dev, *cpu), Source::module);
+  } catch (const Error& e) {
+    // The SVSM answered the probe but not this: say so, and report the rest.
+    s.protocols.unknown = std::string("QUERY_PROTOCOL failed: ") + e.what();
+  }
+  s.vtpm_commands = vtpm_commands_fact(dev, *cpu, s.protocols);
+}
+
+// What the module knows about the SVSM: Calling Areas from the CPU walk, and
+// the SVSM's answers unless --no-query.
+void add_svsm_facts(Status& s, const Device* dev, const StatusOptions& options) {
+  const Info* info = dev ? &dev->info() : nullptr;
+  if (!info) return mark_svsm_facts_missing(s, s.module.device_error);
+  // Not applicable where the verdict says there is no SVSM (see below).
+  if (info->backend == Backend::none)
+    return mark_svsm_facts_missing(s, std::string(no_svsm_reason_text(info->reason)));
+
+  mark_svsm_facts_missing(s, "");
+  s.cpus = dev->cpus();
+  s.calling_areas = Fact<CaSummary>::of(summarize_cpus(s.cpus), Source::module);
+  if (!options.query_svsm)
     s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "not queried (--no-query)";
-  } else if (has_backend) {
-    std::optional<uint32_t> cpu;
-    try {
-      auto live = probe_liveness(*dev, *info);
-      for (uint32_t c : online_cpus(*dev, *info)) {
-        bool failed = std::any_of(live.failures.begin(), live.failures.end(),
-                                  [c](const ProbeFailure& f) { return f.cpu == c; });
-        if (!failed) {
-          cpu = c;
-          break;
-        }
-      }
-      s.liveness = Fact<Liveness>::of(std::move(live), Source::module);
-    } catch (const Error& e) {
-      if (e.errno_value() != EPERM && e.errno_value() != EACCES) throw;
-      s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
-      s.needs_root.push_back("whether the SVSM responds, and its protocols (QUERY_PROTOCOL)");
-    }
-    if (s.liveness.known() && !cpu) {
-      const auto& f = s.liveness.value->failures.front();
-      s.protocols.unknown = s.vtpm_commands.unknown = "the SVSM is not responding: " + f.cause;
-    } else if (cpu) {
-      try {
-        s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(*dev, *cpu), Source::module);
-      } catch (const Error& e) {
-        // The SVSM answered the probe but not this: say so, and report the rest.
-        s.protocols.unknown = s.vtpm_commands.unknown = std::string("QUERY_PROTOCOL failed: ") + e.what();
-      }
-      const bool vtpm_offered = s.protocols.known() && (*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered();
-      if (vtpm_offered) {
-        CallRequest req;
-        req.cpu = *cpu;
-        req.protocol = SVSM_PROTOCOL_VTPM;
-        req.call = SVSM_VTPM_QUERY;
-        try {
-          auto r = dev->call(req);
-          if (!r.error) s.vtpm_commands = Fact<uint64_t>::of(r.rcx, Source::module);
-          else s.vtpm_commands.unknown = "VTPM QUERY failed: " + failure_of(r);
-        } catch (const Error& e) {  // e.g. the CPU went offline meanwhile
-          s.vtpm_commands.unknown = std::string("VTPM QUERY failed: ") + e.what();
-        }
-      } else if (s.protocols.known()) {
-        s.vtpm_commands = Fact<uint64_t>::not_applicable(Source::module, "the SVSM offers no vTPM protocol");
-      }
-    }
-  }
+  else
+    query_svsm(s, *dev);
+}
 
-  // vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
-  if (s.vtpm_commands.known()) {
-    s.vtpm = Fact<bool>::of((*s.vtpm_commands.value >> SVSM_VTPM_SEND_COMMAND) & 1, Source::module);
-  } else if (s.protocols.known() && !(*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered()) {
-    s.vtpm = Fact<bool>::of(false, Source::module);
-  } else if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) {
-    s.vtpm = Fact<bool>::of(true, Source::sysfs);
-  } else {
-    s.vtpm = Fact<bool>::missing(Source::module,
-                                 s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
-  }
+// vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
+Fact<bool> vtpm_fact(const Status& s) {
+  if (s.vtpm_commands.known())
+    return Fact<bool>::of((*s.vtpm_commands.value >> SVSM_VTPM_SEND_COMMAND) & 1, Source::module);
+  if (s.protocols.known() && !(*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered())
+    return Fact<bool>::of(false, Source::module);
+  if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) return Fact<bool>::of(true, Source::sysfs);
+  return Fact<bool>::missing(Source::module,
+                             s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
+}
 
-  // The verdict.
+// The verdict, from the strongest source there is.
+void set_verdict(Status& s, const Info* info) {
   if (info) {
     switch (info->backend) {
       case Backend::snp:
         s.verdict = Verdict::svsm;
         s.verdict_reason = "SEV-SNP guest at VMPL" + std::to_string(info->vmpl.value_or(0)) + " under an SVSM";
-        break;
+        return;
       case Backend::emulated:
         s.verdict = Verdict::svsm_emulated;
         s.verdict_reason = "emulated SVSM (svsm_diag backend=emulated); this machine is " +
                            (s.cvm_type.value == std::optional<std::string>("none")
                                 ? std::string("not a confidential VM")
                                 : "a " + s.cvm_type.value.value_or("?") + " guest");
-        break;
+        return;
       case Backend::none:
         s.verdict = info->reason == NoSvsmReason::vmpl0 ? Verdict::snp_no_svsm
                     : info->reason == NoSvsmReason::not_snp ? Verdict::not_snp
                                                              : Verdict::unknown;
         s.verdict_reason = std::string(no_svsm_reason_text(info->reason));
-        break;
+        return;
     }
-  } else if (s.vmpl.known()) {
+    return;
+  }
+  if (s.vmpl.known()) {
     s.verdict = *s.vmpl.value > 0 ? Verdict::svsm : Verdict::snp_no_svsm;
     s.verdict_reason = "from sysfs (VMPL " + std::to_string(*s.vmpl.value) + "); " + s.module.device_error;
   } else if (s.svsm_present.source == Source::cpuinfo && s.svsm_present.value == std::optional(true)) {
@@ -435,14 +440,17 @@ Status collect_status(const StatusOptions& options) {
     s.verdict = Verdict::unknown;
     s.verdict_reason = s.module.device_error;
   }
-  // Without SEV-SNP there is no SVSM, whoever could or could not tell us.
+}
+
+// Where there is no SVSM, what only an SVSM has does not apply: not knowing
+// it is no failure. Without SEV-SNP there is no SVSM, whoever could or could
+// not tell us.
+void apply_verdict(Status& s) {
   if (s.verdict == Verdict::not_snp && !s.svsm_present.known()) {
     s.svsm_present = Fact<bool>::of(false, s.cvm_type.known() && s.cvm_type.source != Source::cpuinfo
                                                ? s.cvm_type.source : Source::cpuid);
     s.svsm_present.note = s.verdict_reason;
   }
-  // Where there is no SVSM, what only an SVSM has does not apply: not
-  // knowing it is no failure.
   const bool no_svsm = s.verdict == Verdict::not_snp || s.verdict == Verdict::snp_no_svsm;
   auto not_applicable = [&s](auto& fact) {
     if (fact.known()) return;
@@ -461,6 +469,28 @@ Status collect_status(const StatusOptions& options) {
     not_applicable(s.vtpm);
     not_applicable(s.liveness);
   }
+}
+
+}  // namespace
+
+Status collect_status(const StatusOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  Status s;
+  s.collected_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s.platform = probe_platform(options.platform);
+
+  const auto dev = open_status_device(s, options);
+  const Info* info = dev ? &dev->info() : nullptr;
+  s.sev_status = sev_status_fact(s, info);
+  s.cvm_type = cvm_type_fact(s);
+  s.vmpl = vmpl_fact(s, info);
+  s.svsm_present = svsm_present_fact(s, info);
+  s.svsm = svsm_fact(s, info);
+  if (info && info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
+  add_svsm_facts(s, dev ? &*dev : nullptr, options);
+  s.vtpm = vtpm_fact(s);
+  set_verdict(s, info);
+  apply_verdict(s);
   s.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return s;
 }

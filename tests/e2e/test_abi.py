@@ -1,10 +1,11 @@
 """The ioctl ABI of /dev/svsm_diag: every command with valid input, then each
 invalid field alone on otherwise valid input (one error path per test)."""
 import json
+import re
 
 import pytest
 
-from uapi import U
+from uapi import U, _ROOT
 
 # Output-only fields of each struct: they must come in as zero.
 INFO_OUT = ["abi_version", "backend", "reason", "valid", "features", "sev_status", "svsm_base",
@@ -264,3 +265,53 @@ def test_ioctl_client_fails_an_errno_outside_the_contract(guest):
     doc = json.loads(r.out)
     assert doc["outside_contract"] == 2 and doc["errnos"] == {"ENOTTY": 2}, doc
     assert "outside the contract of info" in r.err
+
+
+# ---- the ioctl counts in debugfs ----
+
+def uapi_commands():
+    """The commands of the uapi header, in _IOC_NR order, without SVSM_DIAG_."""
+    text = (_ROOT / "include/uapi/linux/svsm_diag.h").read_text()
+    found = re.findall(r"^#define\s+SVSM_DIAG_(\w+)\s+_IOWR\(SVSM_DIAG_IOC_TYPE,\s*(0x[0-9a-fA-F]+)",
+                       text, re.M)
+    assert found, "no _IOWR command in the uapi header"
+    return [name for name, _ in sorted(found, key=lambda f: int(f[1], 16))]
+
+
+def ioctl_counts(guest) -> list[tuple[str, int]]:
+    out = guest.ok("cat /sys/kernel/debug/svsm_diag/ioctls")
+    return [(name, int(count)) for name, count in (line.split() for line in out.splitlines())]
+
+
+def test_ioctl_counts_list_every_command_in_number_order(emu):
+    counts = ioctl_counts(emu)
+    assert [name for name, _ in counts] == uapi_commands()
+
+
+def test_ioctl_counts_count_each_entry(emu):
+    before = dict(ioctl_counts(emu))
+    emu.ok("svsm-ioctl info && svsm-ioctl info")
+    after = dict(ioctl_counts(emu))
+    assert after["GET_INFO"] == before["GET_INFO"] + 2, (before, after)
+    assert {k: v for k, v in after.items() if k != "GET_INFO"} == \
+        {k: v for k, v in before.items() if k != "GET_INFO"}
+
+
+def test_ioctl_counts_include_refused_calls_but_not_unknown_commands(emu):
+    before = dict(ioctl_counts(emu))
+    expect(emu.ioctl("info", flags=1), "EINVAL")
+    expect(emu.ioctl("cpu", cpu=4096), "ENXIO")
+    expect(emu.ioctl("call", **QUERY_CORE, cpu=4096), "ENXIO")
+    expect(emu.ioctl("info", cmd=0xc080e9ff), "ENOTTY")
+    expect(emu.ioctl("info", cmd=0xc040e900), "ENOTTY")
+    after = dict(ioctl_counts(emu))
+    want = dict(before, GET_INFO=before["GET_INFO"] + 1, GET_CPU=before["GET_CPU"] + 1,
+                CALL=before["CALL"] + 1)
+    assert after == want, (before, after)
+
+
+def test_ioctl_counts_without_an_svsm(guest):
+    guest.load("auto")
+    expect(guest.ioctl("cpu", cpu=0), "ENODEV")
+    counts = dict(ioctl_counts(guest))
+    assert counts["GET_CPU"] == 1 and counts["GET_INFO"] == 0, counts

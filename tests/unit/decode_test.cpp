@@ -293,6 +293,21 @@ TEST(Names, RoundTrips) {
   }
 }
 
+// The list of choices in messages: every protocol, in order, each name one
+// that parse_protocol() takes back.
+TEST(Names, ProtocolNamesListEveryProtocolInOrder) {
+  const std::string list = svsm::protocol_names();
+  std::vector<std::string> names;
+  for (size_t at = 0;;) {
+    size_t comma = list.find(", ", at);
+    names.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) break;
+    at = comma + 2;
+  }
+  ASSERT_EQ(names.size(), svsm::known_protocols().size()) << list;
+  for (uint32_t i = 0; i < names.size(); i++) EXPECT_EQ(svsm::parse_protocol(names[i]), i) << names[i];
+}
+
 TEST(Names, ParseProtocolAndCall) {
   EXPECT_EQ(svsm::parse_protocol("attestation"), 1u);
   EXPECT_EQ(svsm::parse_protocol("UEFI_MM"), 4u);

@@ -143,7 +143,8 @@ struct AttestResult {
   std::vector<uint8_t> certificates;
 };
 
-// An open /dev/svsm_diag. Move-only; closes on destruction.
+// An open /dev/svsm_diag. Move-only; closes on destruction. Not for use
+// from several threads at once (cpus() fills a cache).
 class Device {
  public:
   // Throws svsm::Error (ENOENT: module not loaded; EACCES: not privileged).
@@ -155,7 +156,18 @@ class Device {
   Device& operator=(const Device&) = delete;
   ~Device();
 
-  [[nodiscard]] Info info() const;
+  // What GET_INFO said at open() (or at the last refresh()): asked once.
+  [[nodiscard]] const Info& info() const noexcept { return info_; }
+  // Every possible CPU, in id order: GET_CPU once per CPU at the first use,
+  // then kept until refresh(), so that callers share one walk. Online state,
+  // Calling Areas and counters are as they were at that walk.
+  [[nodiscard]] const std::vector<CpuInfo>& cpus() const;
+  // The ids of the online CPUs among cpus().
+  [[nodiscard]] std::vector<uint32_t> online_cpus() const;
+  // Asks GET_INFO again and forgets the CPUs, for a caller that outlives
+  // a CPU hotplug or wants fresh counters.
+  void refresh();
+  // One CPU, asked now (not cached); svsm::Error ENXIO for an impossible id.
   [[nodiscard]] CpuInfo cpu(uint32_t cpu) const;
   [[nodiscard]] CallResult call(const CallRequest& request) const;
   [[nodiscard]] RemapTestResult remap_test(uint32_t cpu) const;
@@ -164,7 +176,11 @@ class Device {
 
  private:
   explicit Device(int fd) noexcept : fd_(fd) {}
+  [[nodiscard]] Info read_info() const;
+
   int fd_ = -1;
+  Info info_;
+  mutable std::optional<std::vector<CpuInfo>> cpus_;  // filled by cpus()
 };
 
 }  // namespace svsm

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "svsm/decode.hpp"
+#include "svsm/cpu_bits.hpp"
 
 namespace svsm {
 

@@ -1,54 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Sources: AMD pub. 58019 (SVSM spec rev 1.00) as summarised in
 // shared/reference/svsm-protocol.md §2-§4, COCONUT-SVSM, Linux.
-#include "svsm/decode.hpp"
+#include "svsm/results.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <array>
-#include <iterator>
+#include <span>
 
+#include "svsm/numbers.hpp"
+#include "svsm/protocols.hpp"
 #include "svsm_spec.h"
+#include "text_match.hpp"
 
 namespace svsm {
 
 namespace {
 
+using detail::name_equals;
+using detail::starts_with_nocase;
+
 // Value and spelling of a svsm_spec.h macro, so that names cannot drift.
 #define SVSM_NAMED(macro) macro, #macro
 
 constexpr int64_t kAnyCall = -1;
-
-// ---------------------------------------------------------------- names
-
-#define SVSM_PROTOCOL_INFO(number, name, defined_by, description) {number, name, description, defined_by},
-constexpr ProtocolInfo kProtocols[] = {SVSM_PROTOCOLS(SVSM_PROTOCOL_INFO)};
-#undef SVSM_PROTOCOL_INFO
-
-#define SVSM_CALL_INFO(protocol, call, name, access, description) {protocol, call, name, #call, description},
-constexpr CallInfo kCalls[] = {SVSM_CALLS(SVSM_CALL_INFO)};
-#undef SVSM_CALL_INFO
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Case-insensitive, '_' == '-'.
-bool name_equals(std::string_view a, std::string_view b) noexcept {
-  auto norm = [](char c) { return c == '_' ? '-' : lower(c); };
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [&](char x, char y) { return norm(x) == norm(y); });
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && name_equals(s.substr(0, prefix.size()), prefix);
-}
-
-std::optional<uint32_t> parse_u32(std::string_view text) noexcept {
-  auto v = parse_u64(text);
-  if (!v || *v > UINT32_MAX) return std::nullopt;
-  return static_cast<uint32_t>(*v);
-}
 
 std::string hex32(uint32_t v) { return fmt::format("{:#010x}", v); }
 
@@ -325,7 +300,7 @@ const Note *find_note(uint32_t code, uint32_t protocol, std::optional<uint32_t> 
 
 std::string known_call_list(uint32_t protocol) {
   std::string out;
-  for (const auto &c : kCalls) {
+  for (const auto &c : known_calls()) {
     if (c.protocol != protocol) continue;
     if (!out.empty()) out += ", ";
     out += fmt::format("{} {}", c.call, c.name);
@@ -542,40 +517,6 @@ std::optional<uint32_t> parse_result_code(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-// ---------------------------------------------------------------- public: names
-
-std::span<const ProtocolInfo> known_protocols() noexcept { return kProtocols; }
-std::span<const CallInfo> known_calls() noexcept { return kCalls; }
-
-std::string_view protocol_name(uint32_t protocol) noexcept {
-  for (const auto &p : kProtocols)
-    if (p.number == protocol) return p.name;
-  return {};
-}
-
-std::string_view call_name(uint32_t protocol, uint32_t call) noexcept {
-  for (const auto &c : kCalls)
-    if (c.protocol == protocol && c.call == call) return c.name;
-  return {};
-}
-
-std::optional<uint32_t> parse_protocol(std::string_view text) noexcept {
-  for (const auto &p : kProtocols)
-    if (name_equals(p.name, text)) return p.number;
-  if (name_equals(text, "attestation")) return SVSM_PROTOCOL_ATTEST;
-  return parse_u32(text);
-}
-
-std::optional<uint32_t> parse_call(uint32_t protocol, std::string_view text) noexcept {
-  for (const auto &c : kCalls)
-    if (c.protocol == protocol && name_equals(c.name, text)) return c.call;
-  return parse_u32(text);
-}
-
-bool call_is_read_only(uint32_t protocol, uint32_t call, uint64_t rcx) noexcept {
-  return svsm_call_is_read_only(protocol, call, rcx) != 0;
-}
-
 std::string_view call_failure_text(int err) noexcept {
   switch (err) {
     case EIO: return "the SVSM returned an error";
@@ -589,114 +530,6 @@ std::string_view call_failure_text(int err) noexcept {
       return "this CPU's Calling Area is lost: the SVSM listens on a page the kernel does not use";
     default: return "";
   }
-}
-
-std::optional<uint64_t> parse_u64(std::string_view text) noexcept {
-  unsigned base = 10;
-  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  if (text.empty()) return std::nullopt;
-  uint64_t value = 0;
-  for (char c : text) {
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && lower(c) >= 'a' && lower(c) <= 'f')
-      d = static_cast<unsigned>(lower(c) - 'a' + 10);
-    else
-      return std::nullopt;
-    if (value > (UINT64_MAX - d) / base) return std::nullopt;
-    value = value * base + d;
-  }
-  return value;
-}
-
-// ---------------------------------------------------------------- SEV_STATUS
-
-namespace {
-
-constexpr SevStatusBit kSevStatusBits[] = {
-    {0, "SEV", "MSR_AMD64_SEV_ENABLED", "Memory encryption (SEV) is active for this guest."},
-    {1, "SEV-ES", "MSR_AMD64_SEV_ES_ENABLED",
-     "Encrypted State: the guest's register state is encrypted and hidden from the hypervisor."},
-    {2, "SEV-SNP", "MSR_AMD64_SEV_SNP_ENABLED",
-     "Secure Nested Paging: memory integrity through the RMP, VMPLs and attestation reports."},
-    {3, "vTom", "MSR_AMD64_SNP_VTOM",
-     "Virtual top of memory: guest memory above vTOM is shared (unencrypted) without C-bit handling."},
-    {4, "ReflectVC", "MSR_AMD64_SNP_REFLECT_VC",
-     "#VC exceptions are reflected out of the guest instead of being delivered to it (paravisor setups)."},
-    {5, "RI", "MSR_AMD64_SNP_RESTRICTED_INJ",
-     "Restricted injection: the hypervisor can inject only #HV, so interrupts arrive through a doorbell page."},
-    {6, "AI", "MSR_AMD64_SNP_ALT_INJ",
-     "Alternate injection: interrupts are injected by a more privileged VMPL (e.g. COCONUT-SVSM's APIC "
-     "emulation), not the hypervisor."},
-    {7, "DebugSwap", "MSR_AMD64_SNP_DEBUG_SWAP",
-     "Debug registers are swapped on world switch, so the guest can use hardware debug registers."},
-    {8, "NoHostIBS", "MSR_AMD64_SNP_PREVENT_HOST_IBS",
-     "The host cannot use Instruction-Based Sampling (IBS) while the guest runs."},
-    {9, "BTBIsol", "MSR_AMD64_SNP_BTB_ISOLATION",
-     "Branch target buffer isolation: branch predictions are not shared with the host."},
-    {10, "VmplSSS", "MSR_AMD64_SNP_VMPL_SSS", "Supervisor shadow stacks are enforced per VMPL."},
-    {11, "SecureTSC", "MSR_AMD64_SNP_SECURE_TSC",
-     "Secure TSC: the guest's TSC is scaled and offset under firmware control, not the hypervisor's."},
-    {12, "VMGExitParam", "MSR_AMD64_SNP_VMGEXIT_PARAM", "VMGEXIT takes a parameter in RAX."},
-    {14, "IBSVirt", "MSR_AMD64_SNP_IBS_VIRT", "IBS virtualization: the guest can use IBS itself."},
-    {16, "VMSARegProt", "MSR_AMD64_SNP_VMSA_REG_PROT",
-     "VMSA register protection: the hypervisor cannot change protected VMSA state."},
-    {17, "SMTProt", "MSR_AMD64_SNP_SMT_PROT",
-     "SMT protection: the sibling hardware thread is idle while the guest runs."},
-    {18, "SecureAVIC", "MSR_AMD64_SNP_SECURE_AVIC",
-     "Secure AVIC: hardware-protected local APIC virtualization for the guest."},
-    {23, "IBPBOnEntry", "MSR_AMD64_SNP_IBPB_ON_ENTRY",
-     "An indirect branch prediction barrier (IBPB) is issued on every entry into the guest."},
-};
-
-constexpr uint64_t sev_status_known_mask() noexcept {
-  uint64_t m = 0;
-  for (const auto &b : kSevStatusBits) m |= uint64_t{1} << b.bit;
-  return m;
-}
-
-constexpr CpuidBit kCpuidEaxBits[] = {
-    {0, "SME", "Secure Memory Encryption supported"},
-    {1, "SEV", "Secure Encrypted Virtualization supported"},
-    {2, "VM_PAGE_FLUSH", "VM Page Flush MSR supported"},
-    {3, "SEV-ES", "SEV Encrypted State supported"},
-    {4, "SEV-SNP", "SEV Secure Nested Paging supported"},
-    {5, "VMPL", "VMPLs supported"},
-    {9, "V_TSC_AUX", "Virtual TSC_AUX supported"},
-    {10, "SME_COHERENT", "Cache coherency across encryption domains enforced by hardware"},
-    {14, "DEBUG_SWAP", "Full debug state swap supported for SEV-ES and SEV-SNP guests"},
-    {21, "RMPREAD", "RMPREAD instruction supported"},
-    {23, "SEGMENTED_RMP", "Segmented RMP supported"},
-    {27, "ALLOWED_SEV_FEATURES", "The hypervisor can restrict the SEV features a guest may enable"},
-    {28, "SVSM", "SVSM present (set by the Linux guest in its CPUID table)"},
-    {30, "HV_INUSE_WR_ALLOWED", "Writes to in-use hypervisor-owned pages allowed"},
-    {31, "IBPB_ON_ENTRY", "IBPB on entry to a guest supported"},
-};
-
-}  // namespace
-
-std::span<const SevStatusBit> sev_status_bits() noexcept { return kSevStatusBits; }
-
-std::vector<SevStatusBit> decode_sev_status(uint64_t value) {
-  std::vector<SevStatusBit> out;
-  for (const auto &b : kSevStatusBits)
-    if (value >> b.bit & 1) out.push_back(b);
-  return out;
-}
-
-uint64_t sev_status_reserved_bits(uint64_t value) noexcept { return value & ~sev_status_known_mask(); }
-
-std::span<const CpuidBit> cpuid_8000001f_eax_bits() noexcept { return kCpuidEaxBits; }
-
-std::vector<CpuidBit> decode_cpuid_8000001f_eax(uint32_t eax) {
-  std::vector<CpuidBit> out;
-  for (const auto &b : kCpuidEaxBits)
-    if (eax >> b.bit & 1) out.push_back(b);
-  return out;
 }
 
 }  // namespace svsm
