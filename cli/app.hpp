@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl: the command line. Parsing and dispatch live here; each command is
 // in cmd_<name>.cpp and renders what libsvsm returns.
 #pragma once

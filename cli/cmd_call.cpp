@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl call PROTOCOL CALL: one SVSM call, on one CPU or on all of them.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl check: a monitoring plugin (Nagios, Icinga, Naemon, Centreon):
 // one status line with performance data, and the plugin exit codes.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl completion bash|zsh|fish: shell completion scripts generated from
 // this program's own CLI11 tree at run time, so they cannot drift from the
 // parser. The hidden "completion json" prints the same tree as JSON, for the

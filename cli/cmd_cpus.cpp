@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl cpus: each CPU's Calling Area and SVSM call counters.
 #include <fmt/format.h>
 

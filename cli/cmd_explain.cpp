@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl explain CODE: decode an SVSM result code, offline.
 #include <fmt/format.h>
 

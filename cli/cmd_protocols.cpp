@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl protocols: QUERY_PROTOCOL for every known protocol.
 #include <fmt/format.h>
 

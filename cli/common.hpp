@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Helpers shared by the subcommands: opening the device, choosing CPUs,
 // reading numbers, and rendering SVSM result codes.
 #pragma once

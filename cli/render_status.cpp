@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "render_status.hpp"
 
 #include <fmt/format.h>

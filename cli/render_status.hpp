@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl status as text, JSON or Prometheus exposition format: one Status,
 // three renderings.
 #pragma once
