@@ -30,8 +30,7 @@ int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
     if (!protocol && !numeric_problem(*o.protocol, UINT32_MAX).empty())
       throw UsageError(fmt::format("--protocol '{}': {}", *o.protocol, numeric_problem(*o.protocol, UINT32_MAX)));
     if (!protocol)
-      throw UsageError(fmt::format("--protocol '{}': unknown (core, attest, vtpm, apic, uefi-mm or a number)",
-                                   *o.protocol));
+      throw UsageError(fmt::format("--protocol '{}': unknown ({} or a number)", *o.protocol, protocol_names()));
   }
   if (o.call) {
     if (!protocol) throw UsageError("--call needs --protocol");
