@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Fail when a man page states a fact differently from its source of truth.
 
-- calls: the protocol table of svsmctl-protocols(8) and the call table of
-  svsmctl-call(8) against svsm_spec.h's SVSM_PROTOCOLS and SVSM_CALLS, as
-  printed by spec_dump (compiled from the header);
+- calls: the protocol table of svsmctl-protocols(8), the call table of
+  svsmctl-call(8) and every prose list of the protocols against svsm_spec.h's
+  SVSM_PROTOCOLS and SVSM_CALLS, as printed by spec_dump (compiled from the
+  header);
 - exit-codes: svsmctl(8) EXIT STATUS lists exactly the values of the CLI's
   ExitCode enum (cli/app.hpp); every other page lists only those values,
   and svsmctl-check(8) exactly cmd_check.cpp's plugin states, by name;
@@ -73,6 +74,22 @@ def check_calls(man, spec_dump):
     if got != want:
         errors.append(f"svsmctl-protocols.8.scd: protocol table (number, name, defined by)\n  page:   {got}\n"
                       f"  header: {want}")
+
+    # Lists of the protocols in prose ("*core*, *attest* (or *attestation*),
+    # *vtpm*, ...") name all of them, in order; "number 0 to N" ends at the last.
+    names = [name for _, (name, _) in sorted(protocols.items())]
+    item = r"\*?(?!or\b)([a-z][a-z-]*)\*?(?: \(or \*[a-z-]+\*\))?"
+    for page in sorted(man.glob("*.scd")):
+        text = " ".join(page.read_text().split())
+        for m in re.finditer(rf"(?<![\w-]){item}(?:, {item})+", text):
+            listed = re.findall(item, m.group(0))
+            listed = [n for pair in listed for n in (pair if isinstance(pair, tuple) else (pair,)) if n]
+            # Three or more, from the first two on: a list of all protocols, not of some.
+            if len(listed) >= 3 and listed[:2] == names[:2] and listed != names:
+                errors.append(f"{page.name}: lists the protocols as {listed}, svsm_spec.h has {names}")
+        for last in re.findall(r"numbers?,? 0 to (\d+)", text):
+            if int(last) != max(protocols):
+                errors.append(f"{page.name}: says protocol numbers 0 to {last}, svsm_spec.h has 0 to {max(protocols)}")
 
     rows = table_with(man / "svsmctl-call.8.scd", "*Protocol*")
     if rows is None:
