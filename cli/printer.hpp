@@ -27,7 +27,7 @@ class Printer {
  public:
   using json = nlohmann::ordered_json;
 
-  // @label_width: the column where the text of "  Label: value" lines starts.
+  // @label_width: the width of the "Label:" column of text lines.
   Printer(const Output& out, bool json_mode, std::string_view command, int label_width = 14);
   Printer(const Printer&) = delete;  // path_ points into doc_
   Printer& operator=(const Printer&) = delete;
