@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "app.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl: the command line. Parsing and dispatch live here; each command is
 // in cmd_<name>.cpp and renders what libsvsm returns.
 #pragma once
@@ -20,6 +21,7 @@ enum ExitCode : int {
   exit_not_svsm = 3,     // this is not a guest running under an SVSM
   exit_unavailable = 4,  // module missing, device missing, or not privileged
   exit_svsm_error = 5,   // the SVSM call failed or was not serviced
+  exit_unverified = 6,   // verify, attest --verify: nothing failed, but the report is unsigned
 };
 
 struct GlobalOptions {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl attest: SVSM attestation, with REPORT_DATA checked against
 // SHA-512(nonce || manifest).
 #include <fmt/format.h>

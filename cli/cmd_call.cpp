@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl call PROTOCOL CALL: one SVSM call, on one CPU or on all of them.
 #include <fmt/format.h>
+#include <linux/svsm_diag.h>
 
 #include <fstream>
 #include <iterator>
@@ -51,8 +53,7 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
   if (!p && !numeric_problem(o.protocol, UINT32_MAX).empty())
     throw UsageError(fmt::format("PROTOCOL '{}': {}", o.protocol, numeric_problem(o.protocol, UINT32_MAX)));
   if (!p)
-    throw UsageError(fmt::format("PROTOCOL '{}': unknown (core, attest, vtpm, apic, uefi-mm, or a number)",
-                                 o.protocol));
+    throw UsageError(fmt::format("PROTOCOL '{}': unknown ({}, or a number)", o.protocol, protocol_names()));
   auto c = svsm::parse_call(*p, o.call);
   if (!c && !numeric_problem(o.call, UINT32_MAX).empty())
     throw UsageError(fmt::format("CALL '{}': {}", o.call, numeric_problem(o.call, UINT32_MAX)));
@@ -90,7 +91,7 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
     if (reg_value)
       throw UsageError(fmt::format("--{} and a buffer: the buffer's address goes in {} (--buffer-reg)",
                                    o.buffer_reg, o.buffer_reg));
-    size_t max = req.placement == svsm::BufferPlacement::calling_area ? 4088 : 16384;
+    size_t max = req.placement == svsm::BufferPlacement::calling_area ? SVSM_DIAG_CA_BUF_MAX : SVSM_DIAG_PAGE_BUF_MAX;
     if (req.buffer.size() > max)
       throw UsageError(fmt::format("buffer of {} bytes: at most {} fit in {}", req.buffer.size(), max,
                                    o.buffer_in == "ca" ? "the Calling Area" : "module pages"));
@@ -180,7 +181,7 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
 void add_call(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<CallOptions>();
   auto* sub = app.add_subcommand("call", "Issue one SVSM call and decode its result");
-  sub->add_option("PROTOCOL", o->protocol, "core, attest, vtpm, apic, uefi-mm, or a number")->required();
+  sub->add_option("PROTOCOL", o->protocol, protocol_names() + ", or a number")->required();
   sub->add_option("CALL", o->call, "A call of that protocol by name (e.g. query-protocol) or number")
       ->required();
   sub->add_option("--rcx", o->rcx, "RCX input (decimal or 0x hex)")->type_name("VALUE");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl check: a monitoring plugin (Nagios, Icinga, Naemon, Centreon):
 // one status line with performance data, and the plugin exit codes.
 #include <fmt/format.h>
@@ -41,7 +42,7 @@ Requirement parse_requirement(const std::string& spec) {
   auto p = svsm::parse_protocol(name);
   if (!p || name.empty())
     throw UsageError(fmt::format("--require-protocol '{}': expected NAME or NAME>=VERSION, e.g. attest>=1 "
-                                 "(names: core, attest, vtpm, apic, uefi-mm)", spec));
+                                 "(names: {})", spec, protocol_names()));
   if (*p >= SVSM_NR_PROTOCOLS)
     throw UsageError(fmt::format("--require-protocol '{}': svsmctl knows protocols 0-{}", spec,
                                  SVSM_NR_PROTOCOLS - 1));

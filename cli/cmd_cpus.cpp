@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl cpus: each CPU's Calling Area and SVSM call counters.
 #include <fmt/format.h>
 
@@ -5,6 +6,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "printer.hpp"
 #include "svsm/error.hpp"
 
 namespace svsmctl {
@@ -21,45 +23,39 @@ int run_cpus(const GlobalOptions& g, Output& out) {
   (void)require_svsm(dev, "cpus");
   const auto& cpus = dev.cpus();
 
-  if (g.json) {
-    auto doc = json_header("cpus");
-    auto& a = doc["cpus"] = nlohmann::ordered_json::array();
-    for (const auto& c : cpus) {
-      nlohmann::ordered_json j = {{"cpu", c.cpu}, {"online", c.online}, {"apic_id", c.apic_id}};
-      j["ca"] = c.ca && !c.addresses_hidden ? nlohmann::ordered_json(hex(*c.ca)) : nullptr;
-      j["initial_ca"] = c.initial_ca && !c.addresses_hidden ? nlohmann::ordered_json(hex(*c.initial_ca)) : nullptr;
-      j["addresses_hidden"] = c.addresses_hidden;
-      j["calls"] = c.calls;
-      j["retries"] = c.retries;
-      j["errors"] = c.errors;
-      j["unserviced"] = c.unserviced;
-      j["ca_lost"] = c.ca_lost;
-      j["last_result"] = c.last_result ? result_json(*c.last_result) : nullptr;
-      a.push_back(j);
-    }
-    out.document(doc);
-    return std::any_of(cpus.begin(), cpus.end(), [](const auto& c) { return c.ca_lost; }) ? exit_svsm_error
-                                                                                        : exit_ok;
-  }
-
-  out.print("{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n", "CPU", "ONLINE", "APIC",
-            "CA", "INITIAL CA", "CALLS", "RETRIES", "ERRORS", "UNSERVICED", "LAST RESULT");
+  using json = nlohmann::ordered_json;
+  Printer p(out, g.json, "cpus");
+  p.table("cpus", "{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n",
+          {"CPU", "ONLINE", "APIC", "CA", "INITIAL CA", "CALLS", "RETRIES", "ERRORS", "UNSERVICED", "LAST RESULT"});
   for (const auto& c : cpus) {
-    out.print("{:>4}  {:<7} {:>5}  {:<18} {:<18} {:>8} {:>8} {:>7} {:>10}  {}\n", c.cpu,
-              c.online ? "yes" : out.tone("no", Tone::warn), c.apic_id, addr(c.ca, c.addresses_hidden),
-              addr(c.initial_ca, c.addresses_hidden), c.calls, c.retries, c.errors, c.unserviced,
-              c.last_result ? result_text(*c.last_result) : "-");
+    p.cell("cpu", std::to_string(c.cpu), c.cpu);
+    p.cell("online", c.online ? "yes" : p.tone("no", Tone::warn), c.online);
+    p.cell("apic_id", std::to_string(c.apic_id), c.apic_id);
+    p.cell("ca", addr(c.ca, c.addresses_hidden), c.ca && !c.addresses_hidden ? json(hex(*c.ca)) : nullptr);
+    p.cell("initial_ca", addr(c.initial_ca, c.addresses_hidden),
+           c.initial_ca && !c.addresses_hidden ? json(hex(*c.initial_ca)) : nullptr);
+    p.cell("addresses_hidden", {}, c.addresses_hidden, To::json);
+    p.cell("calls", std::to_string(c.calls), c.calls);
+    p.cell("retries", std::to_string(c.retries), c.retries);
+    p.cell("errors", std::to_string(c.errors), c.errors);
+    p.cell("unserviced", std::to_string(c.unserviced), c.unserviced);
+    p.cell("ca_lost", {}, c.ca_lost, To::json);
+    p.cell("last_result", c.last_result ? result_text(*c.last_result) : "-",
+           c.last_result ? result_json(*c.last_result) : nullptr);
+    p.end_row();
   }
+  p.end_table();
   bool lost = false;
   for (const auto& c : cpus) {
     if (!c.ca_lost) continue;
     lost = true;
-    out.print("{}\n", out.tone(fmt::format("CPU {}: Calling Area lost: the SVSM listens on a page the kernel does "
-                                          "not use. Recover it before the kernel calls the SVSM there: "
-                                          "echo 0 > /sys/devices/system/cpu/cpu{}/online; "
-                                          "echo 1 > /sys/devices/system/cpu/cpu{}/online",
-                                          c.cpu, c.cpu, c.cpu), Tone::bad));
+    p.text(p.tone(fmt::format("CPU {}: Calling Area lost: the SVSM listens on a page the kernel does "
+                              "not use. Recover it before the kernel calls the SVSM there: "
+                              "echo 0 > /sys/devices/system/cpu/cpu{}/online; "
+                              "echo 1 > /sys/devices/system/cpu/cpu{}/online",
+                              c.cpu, c.cpu, c.cpu), Tone::bad) + "\n");
   }
+  p.emit(out);
   return lost ? exit_svsm_error : exit_ok;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl explain CODE: decode an SVSM result code, offline.
 #include <fmt/format.h>
 
@@ -5,6 +6,7 @@
 #include <optional>
 
 #include "common.hpp"
+#include "printer.hpp"
 #include "svsm/decode.hpp"
 
 namespace svsmctl {
@@ -29,8 +31,7 @@ int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
     if (!protocol && !numeric_problem(*o.protocol, UINT32_MAX).empty())
       throw UsageError(fmt::format("--protocol '{}': {}", *o.protocol, numeric_problem(*o.protocol, UINT32_MAX)));
     if (!protocol)
-      throw UsageError(fmt::format("--protocol '{}': unknown (core, attest, vtpm, apic, uefi-mm or a number)",
-                                   *o.protocol));
+      throw UsageError(fmt::format("--protocol '{}': unknown ({} or a number)", *o.protocol, protocol_names()));
   }
   if (o.call) {
     if (!protocol) throw UsageError("--call needs --protocol");
@@ -41,22 +42,17 @@ int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
   }
 
   auto rc = svsm::explain_result(*code, protocol, call);
-  if (g.json) {
-    auto doc = json_header("explain");
-    doc["code"] = fmt::format("{:#x}", rc.code);
-    doc["name"] = rc.name;
-    doc["kind"] = svsm::kind_name(rc.kind);
-    doc["meaning"] = rc.meaning;
-    doc["cause"] = rc.cause;
-    doc["fix"] = rc.fix;
-    if (rc.kind == svsm::ResultCode::Kind::memory_request) doc["memory_pages"] = rc.memory_pages;
-    out.document(doc);
-    return exit_ok;
-  }
-  out.print("{} ({:#010x}): {}\n", rc.name, rc.code, svsm::kind_name(rc.kind));
-  out.print("  meaning: {}\n", rc.meaning);
-  if (!rc.cause.empty()) out.print("  cause:   {}\n", rc.cause);
-  if (!rc.fix.empty()) out.print("  fix:     {}\n", rc.fix);
+  Printer p(out, g.json, "explain", 9);
+  p.text(fmt::format("{} ({:#010x}): {}\n", rc.name, rc.code, svsm::kind_name(rc.kind)));
+  p.field({}, "code", {}, fmt::format("{:#x}", rc.code), To::json);
+  p.field({}, "name", {}, rc.name, To::json);
+  p.field({}, "kind", {}, svsm::kind_name(rc.kind), To::json);
+  p.field("meaning", "meaning", rc.meaning, rc.meaning);
+  p.field("cause", "cause", rc.cause, rc.cause, rc.cause.empty() ? To::json : To::both);
+  p.field("fix", "fix", rc.fix, rc.fix, rc.fix.empty() ? To::json : To::both);
+  if (rc.kind == svsm::ResultCode::Kind::memory_request)
+    p.field({}, "memory_pages", {}, rc.memory_pages, To::json);
+  p.emit(out);
   return exit_ok;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl module load|unload|status: the svsm_diag kernel module.
 #include <fmt/format.h>
 

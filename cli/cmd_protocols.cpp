@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl protocols: QUERY_PROTOCOL for every known protocol.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "common.hpp"
+#include "printer.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/error.hpp"
 #include "svsm/status.hpp"
@@ -22,30 +24,26 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
   uint32_t cpu = select_cpus(dev, o.cpu, false).front();
   auto support = svsm::query_protocols(dev, cpu);
 
-  if (g.json) {
-    auto doc = json_header("protocols");
-    doc["cpu"] = cpu;
-    auto& a = doc["protocols"] = nlohmann::ordered_json::array();
-    for (const auto& p : svsm::known_protocols()) {
-      const auto& s = support.at(p.number);
-      nlohmann::ordered_json j = {{"protocol", p.number}, {"name", p.name}, {"defined_by", p.defined_by},
-                                  {"offered", s.offered()}};
-      j["min_version"] = s.offered() ? nlohmann::ordered_json(*s.min_version) : nullptr;
-      j["max_version"] = s.offered() ? nlohmann::ordered_json(*s.max_version) : nullptr;
-      a.push_back(j);
-    }
-    out.document(doc);
-    return exit_ok;
+  Printer p(out, g.json, "protocols");
+  p.field({}, "cpu", {}, cpu, To::json);
+  p.table("protocols", "{:>3}  {:<8} {:<9} {:<9} {:<13} {}\n",
+          {"NR", "NAME", "OFFERED", "VERSIONS", "DEFINED BY", "DESCRIPTION"});
+  for (const auto& proto : svsm::known_protocols()) {
+    const auto& s = support.at(proto.number);
+    using json = nlohmann::ordered_json;
+    p.cell("protocol", std::to_string(proto.number), proto.number);
+    p.cell("name", std::string(proto.name), proto.name);
+    p.cell("defined_by", {}, proto.defined_by, To::json);
+    p.cell("offered", s.offered() ? p.tone("yes", Tone::good) : "no", s.offered());
+    p.cell("min_version", {}, s.offered() ? json(*s.min_version) : json(nullptr), To::json);
+    p.cell("max_version", {}, s.offered() ? json(*s.max_version) : json(nullptr), To::json);
+    p.cell({}, s.offered() ? fmt::format("{}-{}", *s.min_version, *s.max_version) : "-", {}, To::text);
+    p.cell({}, std::string(proto.defined_by), {}, To::text);
+    p.cell({}, std::string(proto.description), {}, To::text);
+    p.end_row();
   }
-  out.print("{:>3}  {:<8} {:<9} {:<9} {:<13} {}\n", "NR", "NAME", "OFFERED", "VERSIONS", "DEFINED BY",
-            "DESCRIPTION");
-  for (const auto& p : svsm::known_protocols()) {
-    const auto& s = support.at(p.number);
-    out.print("{:>3}  {:<8} {:<9} {:<9} {:<13} {}\n", p.number, p.name,
-              s.offered() ? out.tone("yes", Tone::good) : "no",
-              s.offered() ? fmt::format("{}-{}", *s.min_version, *s.max_version) : "-", p.defined_by,
-              p.description);
-  }
+  p.end_table();
+  p.emit(out);
   return exit_ok;
 }
 

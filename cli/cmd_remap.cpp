@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl remap-ca: the Calling Area remap self-test, step by step.
 #include <fmt/format.h>
 

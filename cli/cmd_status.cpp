@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl status: is this guest under an SVSM, and what does it offer?
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "common.hpp"
 
 #include <fmt/format.h>
@@ -109,6 +110,12 @@ nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protoc
 std::string errno_name(int err) {
   const char* n = strerrorname_np(err);
   return n ? n : std::to_string(err);
+}
+
+std::string protocol_names() {
+  std::string names;
+  for (const auto& p : svsm::known_protocols()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return names;
 }
 
 }  // namespace svsmctl

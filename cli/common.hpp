@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Helpers shared by the subcommands: opening the device, choosing CPUs,
 // reading numbers, and rendering SVSM result codes.
 #pragma once
@@ -52,5 +53,8 @@ void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
 [[nodiscard]] nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protocol = {},
                                                  std::optional<uint32_t> call = {});
 [[nodiscard]] std::string errno_name(int err);
+
+// "core, attest, vtpm, apic, uefi-mm": the protocols svsmctl knows by name.
+[[nodiscard]] std::string protocol_names();
 
 }  // namespace svsmctl

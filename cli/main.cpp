@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl: diagnose AMD SEV-SNP guests running under an SVSM.
 #include <cstdio>
 #include <exception>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Where svsmctl writes: data on stdout, diagnostics on stderr, colour only
 // on a terminal, nothing at all with --quiet.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "render_status.hpp"
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "common.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/version.hpp"
+#include "svsm_spec.h"
 
 namespace svsmctl {
 
@@ -15,41 +17,15 @@ using svsm::Fact;
 
 namespace {
 
-// ---- JSON ----
-
-template <typename T, typename F>
-json fact_json(const Fact<T>& f, F&& to_json) {
-  json j = {{"value", f.known() ? to_json(*f.value) : json(nullptr)},
-            {"source", svsm::source_name(f.source)}};
-  if (!f.applies) j["not_applicable"] = f.unknown;
-  else if (!f.known()) j["unknown"] = f.unknown;
-  if (!f.note.empty()) j["note"] = f.note;
-  return j;
-}
-
-template <typename T>
-json fact_json(const Fact<T>& f) {
-  return fact_json(f, [](const T& v) { return json(v); });
-}
-
-json sev_features_json(uint64_t sev_status) {
-  json names = json::array();
-  for (const auto& b : svsm::decode_sev_status(sev_status)) names.push_back(b.name);
-  return names;
-}
-
 std::string protocol_label(uint32_t p) {
   auto name = svsm::protocol_name(p);
   return name.empty() ? std::to_string(p) : std::string(name);
 }
 
-// ---- text ----
-
-template <typename T>
-std::string provenance(const Fact<T>& f) {
-  std::string s = fmt::format("({}", svsm::source_name(f.source));
-  if (!f.note.empty()) s += "; " + f.note;
-  return s + ")";
+bool attestation_offered(const std::vector<svsm::ProtocolSupport>& ps) {
+  return std::any_of(ps.begin(), ps.end(), [](const svsm::ProtocolSupport& p) {
+    return p.protocol == SVSM_PROTOCOL_ATTEST && p.offered();
+  });
 }
 
 std::string size_text(uint64_t bytes) {
@@ -82,6 +58,132 @@ std::string cpu_list(const std::vector<svsm::ProbeFailure>& fs) {
   return (fs.size() == 1 ? "CPU " : "CPUs ") + t;
 }
 
+// The answer to "is this guest under an SVSM?", first in the text.
+std::string verdict_headline(const svsm::Status& s, const Printer& p) {
+  const bool dead = s.liveness.known() && s.liveness.value->none_responding();
+  switch (s.verdict) {
+    case svsm::Verdict::svsm:
+      return dead ? p.tone("SVSM: NOT RESPONDING", Tone::bad) : p.tone("SVSM: present", Tone::good);
+    case svsm::Verdict::svsm_emulated:
+      return dead ? p.tone("SVSM: NOT RESPONDING (EMULATED)", Tone::bad)
+                  : p.tone("SVSM: present (EMULATED)", Tone::warn);
+    case svsm::Verdict::snp_no_svsm:
+    case svsm::Verdict::not_snp:
+      return p.tone("SVSM: none", Tone::bad);
+    case svsm::Verdict::unknown:
+      break;
+  }
+  return p.tone("SVSM: unknown", Tone::warn);
+}
+
+std::string sev_features_text(uint64_t v) {
+  std::string names;
+  for (const auto& b : svsm::decode_sev_status(v)) names += (names.empty() ? "" : " ") + std::string(b.name);
+  return fmt::format("{} [{}]", names.empty() ? "none" : names, hex(v));
+}
+
+json sev_status_json(uint64_t v) { return hex(v); }
+
+std::string svsm_text(const svsm::SvsmDescription& d) {
+  std::string where = d.addresses_hidden ? std::string("base hidden, ") : fmt::format("base {}, ", hex(d.base));
+  std::string ca = d.addresses_hidden ? std::string("hidden") : hex(d.caa);
+  return fmt::format("{}size {}, boot CA {}, core protocol up to v{}", where, size_text(d.size), ca, d.max_version);
+}
+
+json svsm_json(const svsm::SvsmDescription& d) {
+  return json{{"base", d.addresses_hidden ? json(nullptr) : json(hex(d.base))},
+              {"size", d.size},
+              {"initial_ca", d.addresses_hidden ? json(nullptr) : json(hex(d.caa))},
+              {"max_core_version", d.max_version},
+              {"addresses_hidden", d.addresses_hidden}};
+}
+
+std::string protocols_text(const std::vector<svsm::ProtocolSupport>& ps) {
+  std::string on, off;
+  for (const auto& p : ps) {
+    if (p.offered())
+      on += fmt::format("{}{} v{}-{}", on.empty() ? "" : ", ", protocol_label(p.protocol), *p.min_version,
+                        *p.max_version);
+    else
+      off += fmt::format("{}{}", off.empty() ? "" : ", ", protocol_label(p.protocol));
+  }
+  return on.empty() ? "none" : on + (off.empty() ? "" : "; not offered: " + off);
+}
+
+json protocols_json(const std::vector<svsm::ProtocolSupport>& ps) {
+  json a = json::array();
+  for (const auto& p : ps) {
+    json e = {{"protocol", p.protocol}, {"name", protocol_label(p.protocol)}, {"offered", p.offered()}};
+    if (p.offered()) e["min_version"] = *p.min_version, e["max_version"] = *p.max_version;
+    a.push_back(e);
+  }
+  return a;
+}
+
+std::string calling_areas_text(const svsm::CaSummary& c) {
+  std::string cas = c.addresses_hidden ? fmt::format("{} Calling Areas (addresses need root)", c.with_ca)
+                    : c.with_ca == c.distinct ? fmt::format("{} Calling Areas, all distinct", c.distinct)
+                                              : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct,
+                                                            c.with_ca);
+  return fmt::format("{} online of {} possible; {}", c.online, c.possible, cas);
+}
+
+json calling_areas_json(const svsm::CaSummary& c) {
+  return json{{"cpus_possible", c.possible}, {"cpus_online", c.online}, {"cpus_with_ca", c.with_ca},
+              {"distinct", c.addresses_hidden ? json(nullptr) : json(c.distinct)},
+              {"on_initial_ca", c.addresses_hidden ? json(nullptr) : json(c.on_initial)},
+              {"addresses_hidden", c.addresses_hidden}};
+}
+
+std::string attestation_text(const svsm::Status& s) {
+  std::string t;
+  if (s.protocols.known()) t = "SVSM protocol " + yes_no(attestation_offered(*s.protocols.value));
+  else t = s.protocols.applies ? "SVSM protocol unknown" : "SVSM protocol n/a";
+  auto path = [&t](std::string_view name, const Fact<bool>& f) {
+    t += fmt::format(", {} {}", name, f.known() ? yes_no(*f.value) : "unknown");
+  };
+  path("configfs-tsm", s.platform.configfs_tsm);
+  path("/dev/sev-guest", s.platform.sev_guest_device);
+  return t;
+}
+
+std::string module_text(const svsm::ModuleFacts& m) {
+  std::string t;
+  switch (m.state) {
+    case svsm::ModuleState::not_loaded:
+      t = m.installed ? "installed, not loaded" : "not installed";
+      break;
+    case svsm::ModuleState::builtin:
+      t = "built in";
+      break;
+    default:
+      t = "loaded";
+  }
+  if (m.version) t = fmt::format("svsm_diag {} {}", *m.version, t);
+  if (m.abi_version) t += fmt::format(", ABI {}", *m.abi_version);
+  if (m.backend) t += fmt::format(", backend {}", svsm::backend_name(*m.backend));
+  // "not loaded" already says what device_error would, but not what to do.
+  if (m.state == svsm::ModuleState::not_loaded && !m.hint.empty()) t += ": " + m.hint;
+  else if (!m.device_error.empty()) t += " (" + m.device_error + ")";
+  return t;
+}
+
+json module_json(const svsm::ModuleFacts& m) {
+  json j = {{"state", svsm::module_state_name(m.state)}, {"installed", m.installed}};
+  j["version"] = m.version ? json(*m.version) : json(nullptr);
+  j["abi_version"] = m.abi_version ? json(*m.abi_version) : json(nullptr);
+  j["backend"] = m.backend ? json(svsm::backend_name(*m.backend)) : json(nullptr);
+  if (!m.device_error.empty()) j["device_error"] = m.device_error;
+  if (!m.hint.empty()) j["hint"] = m.hint;
+  return j;
+}
+
+json cpuid_json(const svsm::CpuidInfo& c) {
+  json j = {{"vendor", c.vendor}, {"hypervisor", c.hypervisor}};
+  j["fn8000001f_eax"] = c.sev ? json(hex(c.sev->eax)) : json(nullptr);
+  return j;
+}
+
 }  // namespace
 
 std::string liveness_text(const svsm::Liveness& l) {
@@ -96,189 +198,83 @@ std::string liveness_text(const svsm::Liveness& l) {
                      cpu_list(l.failures), cause);
 }
 
-json render_status_json(const svsm::Status& s) {
-  json doc = json_header("status");
-  doc["verdict"] = {{"value", svsm::verdict_name(s.verdict)},
-                    {"reason", s.verdict_reason},
-                    {"svsm_responding",
-                     s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}};
-  doc["cvm_type"] = fact_json(s.cvm_type);
-  doc["sev_status"] = fact_json(s.sev_status, [](uint64_t v) { return json(hex(v)); });
-  if (s.sev_status.known()) doc["sev_status"]["features"] = sev_features_json(*s.sev_status.value);
-  doc["vmpl"] = fact_json(s.vmpl);
-  doc["svsm_present"] = fact_json(s.svsm_present);
-  doc["svsm"] = fact_json(s.svsm, [](const svsm::SvsmDescription& d) {
-    return json{{"base", d.addresses_hidden ? json(nullptr) : json(hex(d.base))},
-                {"size", d.size},
-                {"initial_ca", d.addresses_hidden ? json(nullptr) : json(hex(d.caa))},
-                {"max_core_version", d.max_version},
-                {"addresses_hidden", d.addresses_hidden}};
-  });
-  doc["protocols"] = fact_json(s.protocols, [](const std::vector<svsm::ProtocolSupport>& ps) {
-    json a = json::array();
-    for (const auto& p : ps) {
-      json e = {{"protocol", p.protocol}, {"name", protocol_label(p.protocol)}, {"offered", p.offered()}};
-      if (p.offered()) e["min_version"] = *p.min_version, e["max_version"] = *p.max_version;
-      a.push_back(e);
-    }
-    return a;
-  });
-  doc["calling_areas"] = fact_json(s.calling_areas, [](const svsm::CaSummary& c) {
-    return json{{"cpus_possible", c.possible}, {"cpus_online", c.online}, {"cpus_with_ca", c.with_ca},
-                {"distinct", c.addresses_hidden ? json(nullptr) : json(c.distinct)},
-                {"on_initial_ca", c.addresses_hidden ? json(nullptr) : json(c.on_initial)},
-                {"addresses_hidden", c.addresses_hidden}};
-  });
-  doc["vtpm"] = fact_json(s.vtpm);
-  doc["vtpm_commands"] = fact_json(s.vtpm_commands, [](uint64_t v) { return json(hex(v)); });
-  doc["liveness"] = fact_json(s.liveness, liveness_json);
-  bool svsm_attest = s.protocols.known() && (*s.protocols.value).size() > 1 &&
-                     (*s.protocols.value)[1].offered();
-  doc["attestation"] = {
-      {"svsm_protocol", s.protocols.known() ? json(svsm_attest) : json(nullptr)},
-      {"configfs_tsm", fact_json(s.platform.configfs_tsm)},
-      {"sev_guest_device", fact_json(s.platform.sev_guest_device)},
-  };
-  json m = {{"state", svsm::module_state_name(s.module.state)}, {"installed", s.module.installed}};
-  m["version"] = s.module.version ? json(*s.module.version) : json(nullptr);
-  m["abi_version"] = s.module.abi_version ? json(*s.module.abi_version) : json(nullptr);
-  m["backend"] = s.module.backend ? json(svsm::backend_name(*s.module.backend)) : json(nullptr);
-  if (!s.module.device_error.empty()) m["device_error"] = s.module.device_error;
-  if (!s.module.hint.empty()) m["hint"] = s.module.hint;
-  doc["module"] = m;
-  doc["platform"] = {
-      {"kernel_release", fact_json(s.platform.kernel_release)},
-      {"cpu_flags", fact_json(s.platform.cpu_flags)},
-      {"sysfs_vmpl", fact_json(s.platform.sysfs_vmpl)},
-      {"cpuid", fact_json(s.platform.cpuid, [](const svsm::CpuidInfo& c) {
-         json j = {{"vendor", c.vendor}, {"hypervisor", c.hypervisor}};
-         j["fn8000001f_eax"] = c.sev ? json(hex(c.sev->eax)) : json(nullptr);
-         return j;
-       })},
-      {"tpm_svsm_device", fact_json(s.platform.tpm_svsm)},
-  };
-  doc["needs_root"] = s.needs_root;
-  return doc;
-}
-
-std::string render_status_text(const svsm::Status& s, const Output& out) {
-  std::string t;
-  auto line = [&t](std::string_view label, const std::string& value) {
-    t += fmt::format("  {:<14}{}\n", fmt::format("{}:", label), value);
-  };
-  auto unknown = [&out](const std::string& why) {
-    return out.tone("unknown", Tone::warn) + (why.empty() ? "" : " (" + why + ")");
-  };
-  auto fact = [&](std::string_view label, const auto& f, auto&& text) {
-    if (!f.applies) line(label, out.tone("n/a (" + f.unknown + ")", Tone::dim));
-    else line(label, f.known() ? text(*f.value) + " " + out.tone(provenance(f), Tone::dim) : unknown(f.unknown));
-  };
-  const bool dead = s.liveness.known() && s.liveness.value->none_responding();
-
-  // The verdict first: the answer to "is this guest under an SVSM?".
-  switch (s.verdict) {
-    case svsm::Verdict::svsm:
-      t += dead ? out.tone("SVSM: NOT RESPONDING", Tone::bad) : out.tone("SVSM: present", Tone::good);
-      break;
-    case svsm::Verdict::svsm_emulated:
-      t += dead ? out.tone("SVSM: NOT RESPONDING (EMULATED)", Tone::bad)
-                : out.tone("SVSM: present (EMULATED)", Tone::warn);
-      break;
-    case svsm::Verdict::snp_no_svsm:
-    case svsm::Verdict::not_snp:
-      t += out.tone("SVSM: none", Tone::bad);
-      break;
-    case svsm::Verdict::unknown:
-      t += out.tone("SVSM: unknown", Tone::warn);
-      break;
-  }
-  t += " - " + s.verdict_reason + "\n";
+void print_status(const svsm::Status& s, Printer& p) {
+  // The text leads with the verdict and whether the SVSM answers; JSON keeps
+  // liveness with the other facts, after vtpm_commands.
+  p.text(verdict_headline(s, p) + " - " + s.verdict_reason + "\n");
+  p.field({}, "verdict", {},
+          {{"value", svsm::verdict_name(s.verdict)},
+           {"reason", s.verdict_reason},
+           {"svsm_responding", s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}},
+          To::json);
   if (svsm::svsm_not_responding(s)) {
-    line("Responding", out.tone(liveness_text(*s.liveness.value), Tone::bad));
-    if (!s.liveness.value->failures.front().hint.empty()) line("Hint", s.liveness.value->failures.front().hint);
+    const auto& hint = s.liveness.value->failures.front().hint;
+    p.field("Responding", {}, p.tone(liveness_text(*s.liveness.value), Tone::bad), {}, To::text);
+    if (!hint.empty()) p.field("Hint", {}, hint, {}, To::text);
   } else {
-    fact("Responding", s.liveness, liveness_text);
+    p.fact("Responding", {}, s.liveness, liveness_text, liveness_json, To::text);
   }
 
-  fact("CVM type", s.cvm_type, [](const std::string& v) { return v; });
-  fact("SEV features", s.sev_status, [](uint64_t v) {
-    std::string names;
-    for (const auto& b : svsm::decode_sev_status(v)) names += (names.empty() ? "" : " ") + std::string(b.name);
-    return fmt::format("{} [{}]", names.empty() ? "none" : names, hex(v));
-  });
-  fact("VMPL", s.vmpl, [](uint32_t v) { return std::to_string(v); });
-  fact("SVSM", s.svsm, [](const svsm::SvsmDescription& d) {
-    std::string where = d.addresses_hidden ? std::string("base hidden, ") : fmt::format("base {}, ", hex(d.base));
-    std::string ca = d.addresses_hidden ? std::string("hidden") : hex(d.caa);
-    return fmt::format("{}size {}, boot CA {}, core protocol up to v{}", where, size_text(d.size), ca,
-                       d.max_version);
-  });
-  fact("Protocols", s.protocols, [](const std::vector<svsm::ProtocolSupport>& ps) {
-    std::string on, off;
-    for (const auto& p : ps) {
-      if (p.offered())
-        on += fmt::format("{}{} v{}-{}", on.empty() ? "" : ", ", protocol_label(p.protocol), *p.min_version,
-                          *p.max_version);
-      else
-        off += fmt::format("{}{}", off.empty() ? "" : ", ", protocol_label(p.protocol));
-    }
-    return on.empty() ? "none" : on + (off.empty() ? "" : "; not offered: " + off);
-  });
-  fact("CPUs", s.calling_areas, [](const svsm::CaSummary& c) {
-    std::string cas = c.addresses_hidden ? fmt::format("{} Calling Areas (addresses need root)", c.with_ca)
-                      : c.with_ca == c.distinct ? fmt::format("{} Calling Areas, all distinct", c.distinct)
-                                                : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct,
-                                                              c.with_ca);
-    return fmt::format("{} online of {} possible; {}", c.online, c.possible, cas);
-  });
-  fact("vTPM", s.vtpm, [&s](bool v) {
+  p.fact("CVM type", "cvm_type", s.cvm_type, [](const std::string& v) { return v; }, as_is);
+  p.fact("SEV features", "sev_status", s.sev_status, sev_features_text, sev_status_json);
+  if (s.sev_status.known()) {
+    json names = json::array();
+    for (const auto& b : svsm::decode_sev_status(*s.sev_status.value)) names.push_back(b.name);
+    p.begin("sev_status");  // adds to the fact's object
+    p.field({}, "features", {}, names, To::json);
+    p.end();
+  }
+  p.fact("VMPL", "vmpl", s.vmpl, [](uint32_t v) { return std::to_string(v); }, as_is);
+  p.json_fact("svsm_present", s.svsm_present);
+  p.fact("SVSM", "svsm", s.svsm, svsm_text, svsm_json);
+  p.fact("Protocols", "protocols", s.protocols, protocols_text, protocols_json);
+  p.fact("CPUs", "calling_areas", s.calling_areas, calling_areas_text, calling_areas_json);
+  p.fact("vTPM", "vtpm", s.vtpm, [&s](bool v) {
     if (!v) return std::string("no");
     return s.vtpm_commands.known() ? fmt::format("yes (SVSM vTPM, platform commands {})", hex(*s.vtpm_commands.value))
                                    : std::string("yes");
-  });
+  }, as_is);
+  p.json_fact("vtpm_commands", s.vtpm_commands, [](uint64_t v) { return json(hex(v)); });
+  p.json_fact("liveness", s.liveness, liveness_json);
 
-  std::string attest;
-  if (s.protocols.known()) {
-    bool offered = s.protocols.value->size() > 1 && (*s.protocols.value)[1].offered();
-    attest += "SVSM protocol " + yes_no(offered);
-  } else {
-    attest += s.protocols.applies ? "SVSM protocol unknown" : "SVSM protocol n/a";
-  }
-  auto path_fact = [&](std::string_view name, const Fact<bool>& f) {
-    attest += fmt::format(", {} {}", name, f.known() ? yes_no(*f.value) : "unknown");
-  };
-  path_fact("configfs-tsm", s.platform.configfs_tsm);
-  path_fact("/dev/sev-guest", s.platform.sev_guest_device);
-  line("Attestation", attest);
+  p.field("Attestation", {}, attestation_text(s), {}, To::text);
+  p.begin("attestation");
+  p.field({}, "svsm_protocol", {},
+          s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr), To::json);
+  p.json_fact("configfs_tsm", s.platform.configfs_tsm);
+  p.json_fact("sev_guest_device", s.platform.sev_guest_device);
+  p.end();
 
-  std::string mod;
-  switch (s.module.state) {
-    case svsm::ModuleState::not_loaded:
-      mod = s.module.installed ? "installed, not loaded" : "not installed";
-      break;
-    case svsm::ModuleState::builtin:
-      mod = "built in";
-      break;
-    default:
-      mod = "loaded";
-  }
-  if (s.module.version) mod = fmt::format("svsm_diag {} {}", *s.module.version, mod);
-  if (s.module.abi_version) mod += fmt::format(", ABI {}", *s.module.abi_version);
-  if (s.module.backend) mod += fmt::format(", backend {}", svsm::backend_name(*s.module.backend));
-  // "not loaded" already says what device_error would, but not what to do.
-  if (s.module.state == svsm::ModuleState::not_loaded && !s.module.hint.empty())
-    mod += ": " + s.module.hint;
-  else if (!s.module.device_error.empty())
-    mod += " (" + s.module.device_error + ")";
-  line("Module", mod);
-  if (s.platform.kernel_release.known()) line("Kernel", *s.platform.kernel_release.value);
+  p.field("Module", "module", module_text(s.module), module_json(s.module));
 
+  p.begin("platform");
+  p.json_fact("kernel_release", s.platform.kernel_release);
+  if (s.platform.kernel_release.known()) p.field("Kernel", {}, *s.platform.kernel_release.value, {}, To::text);
+  p.json_fact("cpu_flags", s.platform.cpu_flags);
+  p.json_fact("sysfs_vmpl", s.platform.sysfs_vmpl);
+  p.json_fact("cpuid", s.platform.cpuid, cpuid_json);
+  p.json_fact("tpm_svsm_device", s.platform.tpm_svsm);
+  p.end();
+
+  p.field({}, "needs_root", {}, s.needs_root, To::json);
   if (!s.needs_root.empty()) {
     std::string more;
     for (const auto& n : s.needs_root) more += (more.empty() ? "" : ", ") + n;
-    t += out.tone(fmt::format("Run as root to see: {}\n", more), Tone::dim);
+    p.text(p.tone(fmt::format("Run as root to see: {}\n", more), Tone::dim));
   }
-  return t;
+}
+
+std::string render_status_text(const svsm::Status& s, const Output& out) {
+  Printer p(out, false, "status");
+  print_status(s, p);
+  return p.str();
+}
+
+json render_status_json(const svsm::Status& s) {
+  Output quiet(true, true, false);
+  Printer p(quiet, true, "status");
+  print_status(s, p);
+  return p.doc();
 }
 
 std::string prometheus_escape(std::string_view v) {

@@ -14,10 +14,6 @@
 
 namespace svsmctl {
 
-// Nothing failed, but the report is unsigned, so nothing was verified
-// (svsmctl-verify(8), svsmctl-attest(8)).
-inline constexpr int exit_unverified = 6;
-
 struct VerifyOptions {
   std::string certs_dir;
   std::string measurement, policy, min_tcb, vmpl;

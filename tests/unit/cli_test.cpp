@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // svsmctl's renderers against hand-written golden files, the JSON keys the
-// man page promises, and the exit codes of command-line mistakes.
+// man page promises, the field printer, and the exit codes of command-line
+// mistakes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 
 #include "app.hpp"
 #include "common.hpp"
+#include "printer.hpp"
 #include "render_status.hpp"
 #include "svsm/version.hpp"
 
@@ -434,6 +437,83 @@ TEST(Messages, RefusedCallIsNamedInWords) {
   EXPECT_NE(r.err.find("core call 77, which svsmctl does not know,"), std::string::npos) << r.err;
   r = run_err({"call", "core", "pvalidate"});
   EXPECT_NE(r.err.find("core pvalidate can change"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// ---- the field printer: one walk, text and JSON ----
+
+// Walks a small table and a fact once, into the given printer.
+void walk_sample(svsmctl::Printer& p) {
+  p.field({}, "cpu", {}, 3, svsmctl::To::json);
+  p.table("rows", "{:>3}  {:<6} {}\n", {"NR", "NAME", "NOTE"});
+  for (uint32_t i : {0u, 1u}) {
+    p.cell("nr", std::to_string(i), i);
+    p.cell("name", i ? "attest" : "core", i ? "attest" : "core");
+    p.cell("hidden", {}, i == 1, svsmctl::To::json);
+    p.cell({}, i ? "second" : "first", {}, svsmctl::To::text);
+    p.end_row();
+  }
+  p.end_table();
+  p.fact("VMPL", "vmpl", Fact<uint32_t>::of(2, Source::sysfs), [](uint32_t v) { return std::to_string(v); },
+         svsmctl::as_is);
+  p.fact("vTPM", "vtpm", Fact<bool>::missing(Source::module, "no module"), [](bool) { return std::string("x"); },
+         svsmctl::as_is);
+}
+
+TEST(Printer, OneWalkGivesTheText) {
+  svsmctl::Output out(false, false, false);
+  svsmctl::Printer p(out, false, "sample");
+  walk_sample(p);
+  EXPECT_EQ(p.str(),
+            " NR  NAME   NOTE\n"
+            "  0  core   first\n"
+            "  1  attest second\n"
+            "  VMPL:         2 (sysfs)\n"
+            "  vTPM:         unknown (no module)\n");
+}
+
+TEST(Printer, OneWalkGivesTheJson) {
+  svsmctl::Output out(true, false, false);
+  svsmctl::Printer p(out, true, "sample");
+  walk_sample(p);
+  EXPECT_TRUE(p.str().empty());
+  auto doc = p.doc();
+  doc.erase("svsmctl_version");
+  EXPECT_EQ(doc.dump(), R"({"schema_version":1,"command":"sample","cpu":3,)"
+                        R"("rows":[{"nr":0,"name":"core","hidden":false},{"nr":1,"name":"attest","hidden":true}],)"
+                        R"("vmpl":{"value":2,"source":"sysfs"},)"
+                        R"("vtpm":{"value":null,"source":"module","unknown":"no module"}})");
+}
+
+std::string run_stdout(std::vector<std::string> args) {
+  args.insert(args.begin(), "svsmctl");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(svsmctl::run(static_cast<int>(argv.size()), argv.data()), 0);
+  return testing::internal::GetCapturedStdout();
+}
+
+// explain's text and JSON come from one walk: the same facts, in the
+// documented order, with the text's labels aligned.
+TEST(Printer, ExplainTextAndJsonAgree) {
+  auto text = run_stdout({"explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"});
+  auto doc = nlohmann::ordered_json::parse(
+      run_stdout({"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}));
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : doc.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "command", "svsmctl_version", "code", "name", "kind",
+                                            "meaning", "cause", "fix"}));
+  std::string want = fmt::format("SVSM_ERR_INVALID_ADDRESS (0x80000003): {}\n  meaning: {}\n", doc["kind"].get<std::string>(),
+                                 doc["meaning"].get<std::string>());
+  if (!doc["cause"].get<std::string>().empty()) want += "  cause:   " + doc["cause"].get<std::string>() + "\n";
+  if (!doc["fix"].get<std::string>().empty()) want += "  fix:     " + doc["fix"].get<std::string>() + "\n";
+  EXPECT_EQ(text, want);
+  EXPECT_EQ(doc["code"], "0x80000003");
+  EXPECT_EQ(doc["name"], "SVSM_ERR_INVALID_ADDRESS");
 }
 
 }  // namespace
