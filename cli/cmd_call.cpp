@@ -53,7 +53,7 @@ svsm::CallRequest build_request(const CallOptions& o, uint32_t& protocol, uint32
   if (!p && !numeric_problem(o.protocol, UINT32_MAX).empty())
     throw UsageError(fmt::format("PROTOCOL '{}': {}", o.protocol, numeric_problem(o.protocol, UINT32_MAX)));
   if (!p)
-    throw UsageError(fmt::format("PROTOCOL '{}': unknown ({}, or a number)", o.protocol, protocol_names()));
+    throw UsageError(fmt::format("PROTOCOL '{}': unknown ({}, or a number)", o.protocol, svsm::protocol_names()));
   auto c = svsm::parse_call(*p, o.call);
   if (!c && !numeric_problem(o.call, UINT32_MAX).empty())
     throw UsageError(fmt::format("CALL '{}': {}", o.call, numeric_problem(o.call, UINT32_MAX)));
@@ -181,7 +181,7 @@ int run_call(const CallOptions& o, const GlobalOptions& g, Output& out) {
 void add_call(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<CallOptions>();
   auto* sub = app.add_subcommand("call", "Issue one SVSM call and decode its result");
-  sub->add_option("PROTOCOL", o->protocol, protocol_names() + ", or a number")->required();
+  sub->add_option("PROTOCOL", o->protocol, svsm::protocol_names() + ", or a number")->required();
   sub->add_option("CALL", o->call, "A call of that protocol by name (e.g. query-protocol) or number")
       ->required();
   sub->add_option("--rcx", o->rcx, "RCX input (decimal or 0x hex)")->type_name("VALUE");

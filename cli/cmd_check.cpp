@@ -42,7 +42,7 @@ Requirement parse_requirement(const std::string& spec) {
   auto p = svsm::parse_protocol(name);
   if (!p || name.empty())
     throw UsageError(fmt::format("--require-protocol '{}': expected NAME or NAME>=VERSION, e.g. attest>=1 "
-                                 "(names: {})", spec, protocol_names()));
+                                 "(names: {})", spec, svsm::protocol_names()));
   if (*p >= SVSM_NR_PROTOCOLS)
     throw UsageError(fmt::format("--require-protocol '{}': svsmctl knows protocols 0-{}", spec,
                                  SVSM_NR_PROTOCOLS - 1));

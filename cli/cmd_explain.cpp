@@ -31,7 +31,7 @@ int run_explain(const ExplainOptions& o, const GlobalOptions& g, Output& out) {
     if (!protocol && !numeric_problem(*o.protocol, UINT32_MAX).empty())
       throw UsageError(fmt::format("--protocol '{}': {}", *o.protocol, numeric_problem(*o.protocol, UINT32_MAX)));
     if (!protocol)
-      throw UsageError(fmt::format("--protocol '{}': unknown ({} or a number)", *o.protocol, protocol_names()));
+      throw UsageError(fmt::format("--protocol '{}': unknown ({} or a number)", *o.protocol, svsm::protocol_names()));
   }
   if (o.call) {
     if (!protocol) throw UsageError("--call needs --protocol");

@@ -112,10 +112,4 @@ std::string errno_name(int err) {
   return n ? n : std::to_string(err);
 }
 
-std::string protocol_names() {
-  std::string names;
-  for (const auto& p : svsm::known_protocols()) names += (names.empty() ? "" : ", ") + std::string(p.name);
-  return names;
-}
-
 }  // namespace svsmctl

@@ -54,7 +54,4 @@ void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
                                                  std::optional<uint32_t> call = {});
 [[nodiscard]] std::string errno_name(int err);
 
-// "core, attest, vtpm, apic, uefi-mm": the protocols svsmctl knows by name.
-[[nodiscard]] std::string protocol_names();
-
 }  // namespace svsmctl
