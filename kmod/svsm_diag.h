@@ -66,6 +66,23 @@ struct svsm_diag_transport {
 	 * recovered, i.e. on a CPU that can be offlined and onlined again.
 	 */
 	bool (*remap_test_allowed)(unsigned int cpu);
+	/*
+	 * @cpu's Calling Area now and the first one it had, where known: the
+	 * SVSM_DIAG_CPU_CA_VALID and SVSM_DIAG_CPU_INITIAL_CA_VALID bits for
+	 * what was found. Process context, any CPU.
+	 */
+	u32 (*cpu_ca)(unsigned int cpu, u64 *ca, u64 *initial);
+	/*
+	 * Let the SVSM reach guest pages a call names (@va, @len bytes) until
+	 * unshare(); NULL where it reaches all guest memory (real hardware).
+	 */
+	int (*share)(void *va, size_t len);
+	void (*unshare)(void *va);
+	/*
+	 * The kernel itself talks to this SVSM, so its exported paths
+	 * (attestation, vTPM) may serve the commands they cover.
+	 */
+	bool kernel_svsm;
 };
 
 /* Per-CPU counters, written only on their own CPU with interrupts off. */
@@ -90,7 +107,6 @@ struct svsm_diag_svsm_info {
 };
 
 /* Module parameters, read-only after load. */
-extern unsigned int svsm_diag_max_retries;
 extern bool svsm_diag_allow_unsafe_calls;
 extern bool svsm_diag_allow_remap_test;
 
@@ -98,7 +114,7 @@ extern bool svsm_diag_allow_remap_test;
 struct svsm_diag_cpu_stats *svsm_diag_stats(unsigned int cpu);
 int svsm_diag_stats_init(void);
 void svsm_diag_stats_exit(void);
-void svsm_diag_set_transport(const struct svsm_diag_transport *xp);
+void svsm_diag_engine_start(const struct svsm_diag_transport *xp, unsigned int max_retries);
 int svsm_diag_do_call(struct svsm_diag_call *arg);
 int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg);
 int svsm_diag_do_attest(struct svsm_diag_attest *arg);
@@ -108,25 +124,32 @@ int svsm_diag_ca_lost_init(void);
 void svsm_diag_ca_lost_exit(void);
 
 /* svsm_diag_snp.c: the real SEV-SNP transport */
-void svsm_diag_parse_secrets(const u8 *fields, struct svsm_diag_svsm_info *info);
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason);
-int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa);
 extern const struct svsm_diag_transport svsm_diag_snp_transport;
 
 /* svsm_diag_emu.c: the emulated SVSM backend */
-int svsm_diag_emu_init(struct svsm_diag_svsm_info *info);
+int svsm_diag_emu_init(u64 *boot_ca);
+int svsm_diag_emu_start(bool boot_remapped, struct dentry *debugfs,
+			struct svsm_diag_svsm_info *info);
 void svsm_diag_emu_exit(void);
-int svsm_diag_emu_cpu_ca(unsigned int cpu, u64 *gpa, u64 *initial);
-int svsm_diag_emu_register_buffer(void *va, size_t len);
-void svsm_diag_emu_unregister_buffer(void *va);
 extern const struct svsm_diag_transport svsm_diag_emu_transport;
 
 /* svsm_diag_tsm.c: the emulated SVSM as configfs-tsm report provider */
 void svsm_diag_tsm_init(unsigned int vmpl);
 void svsm_diag_tsm_exit(void);
 
-/* svsm_diag_main.c */
-u32 svsm_diag_backend(void);
-struct dentry *svsm_diag_debugfs_dir(void);
+/* The SVSM fields of a secrets page, as svsm_spec.h parses them. */
+static inline void svsm_diag_info_from_secrets(const u8 *page, struct svsm_diag_svsm_info *info)
+{
+	struct svsm_secrets_svsm f;
+
+	svsm_parse_secrets(page, &f);
+	info->base = f.base;
+	info->size = f.size;
+	info->caa = f.caa;
+	info->max_version = f.max_version;
+	info->vmpl = f.vmpl;
+	info->secrets = true;
+}
 
 #endif /* SVSM_DIAG_H */

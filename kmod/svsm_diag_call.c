@@ -45,6 +45,7 @@
 #define SVSM_DIAG_RESTORE_TRIES		5
 
 static const struct svsm_diag_transport *svsm_xp;
+static unsigned int svsm_max_retries;	/* BUSY/INCOMPLETE answers retried per call */
 static struct svsm_diag_cpu_stats *svsm_stats;	/* nr_cpu_ids entries */
 
 /* Outcome of one logical call (retries included). */
@@ -57,9 +58,11 @@ struct svsm_diag_outcome {
 	int error;
 };
 
-void svsm_diag_set_transport(const struct svsm_diag_transport *xp)
+/* Before any call: the backend every call goes through, and the retry cap. */
+void svsm_diag_engine_start(const struct svsm_diag_transport *xp, unsigned int max_retries)
 {
 	svsm_xp = xp;
+	svsm_max_retries = max_retries;
 }
 
 int svsm_diag_stats_init(void)
@@ -87,7 +90,7 @@ static bool svsm_diag_vmpl_resp(u64 resp)
 /*
  * One exchange of the logical call @in on this CPU, interrupts off. Returns
  * true when the call must be issued again: BUSY or INCOMPLETE (up to
- * svsm_diag_max_retries), or an exchange that never reached the SVSM.
+ * max_retries), or an exchange that never reached the SVSM.
  */
 static bool svsm_diag_step(struct svsm_diag_ca *ca, const struct svsm_diag_regs *in,
 			   struct svsm_diag_outcome *o)
@@ -140,7 +143,7 @@ static bool svsm_diag_step(struct svsm_diag_ca *ca, const struct svsm_diag_regs 
 	st->last_result = result;
 	st->last_valid = true;
 	if (result == SVSM_ERR_BUSY || result == SVSM_ERR_INCOMPLETE) {
-		if (o->retries < svsm_diag_max_retries) {
+		if (o->retries < svsm_max_retries) {
 			o->retries++;
 			st->retries++;
 			return true;
@@ -322,8 +325,8 @@ static int svsm_diag_gbuf_alloc(struct svsm_diag_gbuf *b, size_t len)
 		return -ENOMEM;
 	b->gpa = __pa(b->va);
 
-	if (svsm_diag_backend() == SVSM_DIAG_BACKEND_EMULATED) {
-		ret = svsm_diag_emu_register_buffer(b->va, b->len);
+	if (svsm_xp->share) {
+		ret = svsm_xp->share(b->va, b->len);
 		if (ret) {
 			free_pages_exact(b->va, b->len);
 			b->va = NULL;
@@ -337,8 +340,8 @@ static void svsm_diag_gbuf_free(struct svsm_diag_gbuf *b)
 {
 	if (!b->va)
 		return;
-	if (svsm_diag_backend() == SVSM_DIAG_BACKEND_EMULATED)
-		svsm_diag_emu_unregister_buffer(b->va);
+	if (svsm_xp->unshare)
+		svsm_xp->unshare(b->va);
 	free_pages_exact(b->va, b->len);
 	b->va = NULL;
 }
@@ -529,7 +532,7 @@ static int svsm_diag_call_fn(void *data)
  */
 static bool svsm_diag_call_via_kernel(const struct svsm_diag_call *arg)
 {
-	return svsm_diag_backend() == SVSM_DIAG_BACKEND_SNP && svsm_diag_kernel_has_vtpm_cmd() &&
+	return svsm_xp->kernel_svsm && svsm_diag_kernel_has_vtpm_cmd() &&
 	       arg->protocol == SVSM_PROTOCOL_VTPM && arg->call_id == SVSM_VTPM_CMD &&
 	       (arg->flags & SVSM_DIAG_CALL_BUF_PAGE) && arg->buf_reg == SVSM_DIAG_REG_RCX &&
 	       !arg->rdx && !arg->r8 && !arg->r9;
@@ -711,7 +714,7 @@ int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg)
 	return ret;
 }
 
-/* Used at load by the emulated backend: move a CPU off its firmware CA. */
+/* At load, for a backend that boots on a firmware CA: move @cpu to @new_ca. */
 struct svsm_diag_boot_ctx {
 	u64 new_ca;
 };
@@ -929,8 +932,7 @@ int svsm_diag_do_attest(struct svsm_diag_attest *arg)
 		.arg = arg,
 		.job = { .fill = svsm_diag_attest_fill, .drain = svsm_diag_attest_drain },
 	};
-	bool via_kernel = svsm_diag_backend() == SVSM_DIAG_BACKEND_SNP &&
-			  svsm_diag_kernel_has_attest();
+	bool via_kernel = svsm_xp->kernel_svsm && svsm_diag_kernel_has_attest();
 	size_t rep_len = PAGE_SIZE, man_len = PAGE_SIZE;
 	size_t cert_len = arg->certs.len ? SVSM_DIAG_ATTEST_CERTS_MAX : 0;
 	const struct svsm_diag_regs *out = &ctx.job.o.out;

@@ -41,7 +41,7 @@ MODULE_PARM_DESC(backend,
  * a CA remap keeps them off from the move to the proof of the move back).
  */
 #define SVSM_DIAG_MAX_RETRIES_LIMIT	10000
-unsigned int svsm_diag_max_retries = 1000;
+static unsigned int svsm_diag_max_retries = 1000;
 module_param_named(max_retries, svsm_diag_max_retries, uint, 0444);
 MODULE_PARM_DESC(max_retries,
 		 "BUSY/INCOMPLETE answers retried per call before -EBUSY (default 1000, at most 10000)");
@@ -66,11 +66,7 @@ static u32 svsm_reason;
 static u64 svsm_sev_status;
 static bool svsm_sev_status_valid;
 static struct svsm_diag_svsm_info svsm_info;
-
-u32 svsm_diag_backend(void)
-{
-	return svsm_backend;
-}
+static const struct svsm_diag_transport *svsm_xp;	/* NULL without an SVSM */
 
 /*
  * Read an ioctl argument: copy_struct_from_user() semantics on the struct's
@@ -192,18 +188,7 @@ static long svsm_diag_get_cpu(void __user *uarg)
 		arg.state |= SVSM_DIAG_CPU_CA_LOST;
 	arg.apic_id = per_cpu(x86_cpu_to_apicid, arg.cpu);
 
-	if (svsm_backend == SVSM_DIAG_BACKEND_EMULATED) {
-		svsm_diag_emu_cpu_ca(arg.cpu, &ca, &initial);
-		arg.state |= SVSM_DIAG_CPU_CA_VALID | SVSM_DIAG_CPU_INITIAL_CA_VALID;
-	} else {
-		/* Only the boot CPU's first CA is on record (the secrets page). */
-		if (!svsm_diag_snp_cpu_ca(arg.cpu, &ca))
-			arg.state |= SVSM_DIAG_CPU_CA_VALID;
-		if (arg.cpu == 0) {
-			initial = svsm_info.caa;
-			arg.state |= SVSM_DIAG_CPU_INITIAL_CA_VALID;
-		}
-	}
+	arg.state |= svsm_xp->cpu_ca(arg.cpu, &ca, &initial);
 	if (capable(CAP_SYS_ADMIN)) {
 		arg.ca_gpa = ca;
 		arg.initial_ca_gpa = initial;
@@ -459,11 +444,6 @@ static int svsm_diag_ioctls_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(svsm_diag_ioctls);
 
-struct dentry *svsm_diag_debugfs_dir(void)
-{
-	return svsm_diag_debugfs;
-}
-
 static long svsm_diag_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -509,30 +489,59 @@ static const char *const svsm_diag_reasons[] = {
 	[SVSM_DIAG_REASON_NO_CA] = "no usable SVSM Calling Area",
 };
 
-static int svsm_diag_select_backend(void)
+/*
+ * The emulated SVSM boots as Linux does under a real one: every AP on its
+ * own CA, the boot CPU on the firmware's until it moves to its own with
+ * REMAP_CA, through the transport like any call.
+ */
+static int svsm_diag_start_emulated(void)
 {
+	bool remapped = false;
+	u64 boot_ca;
 	int ret;
 
-	if (!strcmp(backend, "emulated")) {
-		ret = svsm_diag_emu_init(&svsm_info);
-		if (ret)
-			return ret;
-		svsm_backend = SVSM_DIAG_BACKEND_EMULATED;
-		return 0;
+	ret = svsm_diag_emu_init(&boot_ca);
+	if (ret)
+		return ret;
+	svsm_diag_engine_start(&svsm_diag_emu_transport, svsm_diag_max_retries);
+	if (cpu_online(0)) {
+		ret = svsm_diag_boot_remap(0, boot_ca);
+		if (ret) {
+			pr_err("emulated SVSM: boot CPU REMAP_CA failed (%d)\n", ret);
+			goto err;
+		}
+		remapped = true;
 	}
+	ret = svsm_diag_emu_start(remapped, svsm_diag_debugfs, &svsm_info);
+	if (ret)
+		goto err;
+	svsm_xp = &svsm_diag_emu_transport;
+	svsm_backend = SVSM_DIAG_BACKEND_EMULATED;
+	return 0;
+
+err:
+	svsm_diag_emu_exit();
+	return ret;
+}
+
+static int svsm_diag_select_backend(void)
+{
+	if (!strcmp(backend, "emulated"))
+		return svsm_diag_start_emulated();
 	if (strcmp(backend, "auto") && strcmp(backend, "snp")) {
 		pr_err("backend=%s: use auto, snp or emulated\n", backend);
 		return -EINVAL;
 	}
 
-	ret = svsm_diag_snp_probe(&svsm_info, &svsm_reason);
+	/* Without the transport (before 6.11) the probe never succeeds. */
+	if (!svsm_diag_snp_probe(&svsm_info, &svsm_reason)) {
 #if SVSM_DIAG_SNP_TRANSPORT
-	if (!ret) {
-		svsm_diag_set_transport(&svsm_diag_snp_transport);
+		svsm_diag_engine_start(&svsm_diag_snp_transport, svsm_diag_max_retries);
+		svsm_xp = &svsm_diag_snp_transport;
 		svsm_backend = SVSM_DIAG_BACKEND_SNP;
 		return 0;
-	}
 #endif
+	}
 	if (!strcmp(backend, "snp")) {
 		pr_err("backend=snp: %s\n", svsm_diag_reasons[svsm_reason]);
 		return -ENODEV;
