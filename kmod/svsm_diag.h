@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/cache.h>
+#include <linux/string.h>
 
 #include "compat.h"
 #include "svsm_diag_kernel.h"
@@ -29,10 +30,11 @@ struct svsm_diag_ca {
 };
 
 /*
- * Everything that touches hardware, behind one small interface, so that the
- * protocol code around it (svsm_diag_call.c) is the same for the real
- * SEV-SNP transport and for the emulated SVSM. Every op runs on the CPU it
- * concerns, with interrupts disabled.
+ * Everything that differs between the real SEV-SNP transport and the
+ * emulated SVSM, behind one small interface, so that the protocol engine
+ * (svsm_diag_engine.c) and the commands are the same for both. exchange,
+ * nmis_taken, current_ca, ca_check and test_ca run on the CPU they concern
+ * with interrupts disabled; the others in process context.
  */
 struct svsm_diag_transport {
 	const char *name;
@@ -66,6 +68,23 @@ struct svsm_diag_transport {
 	 * recovered, i.e. on a CPU that can be offlined and onlined again.
 	 */
 	bool (*remap_test_allowed)(unsigned int cpu);
+	/*
+	 * @cpu's Calling Area now and the first one it had, where known: the
+	 * SVSM_DIAG_CPU_CA_VALID and SVSM_DIAG_CPU_INITIAL_CA_VALID bits for
+	 * what was found. Process context, any CPU.
+	 */
+	u32 (*cpu_ca)(unsigned int cpu, u64 *ca, u64 *initial);
+	/*
+	 * Let the SVSM reach guest pages a call names (@va, @len bytes) until
+	 * unshare(); NULL where it reaches all guest memory (real hardware).
+	 */
+	int (*share)(void *va, size_t len);
+	void (*unshare)(void *va);
+	/*
+	 * The kernel itself talks to this SVSM, so its exported paths
+	 * (attestation, vTPM) may serve the commands they cover.
+	 */
+	bool kernel_svsm;
 };
 
 /* Per-CPU counters, written only on their own CPU with interrupts off. */
@@ -89,44 +108,154 @@ struct svsm_diag_svsm_info {
 	bool secrets;		/* base..max_version were read */
 };
 
-/* Module parameters, read-only after load. */
-extern unsigned int svsm_diag_max_retries;
-extern bool svsm_diag_allow_unsafe_calls;
-extern bool svsm_diag_allow_remap_test;
+/* What the module found at load and its policy: read-only afterwards. */
+struct svsm_diag_dev {
+	u32 backend;		/* SVSM_DIAG_BACKEND_* */
+	u32 reason;		/* SVSM_DIAG_REASON_* without an SVSM */
+	u32 policy;		/* SVSM_DIAG_POLICY_*: what real hardware allows */
+	u64 sev_status;
+	bool sev_status_valid;
+	unsigned int max_retries;
+	struct svsm_diag_svsm_info info;
+};
 
-/* svsm_diag_call.c: the protocol engine and the per-CPU ioctl commands */
+/*
+ * One ioctl command: its argument, who may issue it, on which CPU, and the
+ * file that validates and runs it (svsm_diag_ioctl_*.c). svsm_diag_main.c
+ * holds the table, indexed by _IOC_NR, and the one dispatcher.
+ */
+#define SVSM_DIAG_IOCTL_ADMIN		0x01	/* CAP_SYS_ADMIN, unless open_to_all */
+#define SVSM_DIAG_IOCTL_SVSM		0x02	/* -ENODEV without an SVSM */
+#define SVSM_DIAG_IOCTL_CPU_POSSIBLE	0x04	/* cpu: a possible CPU, else -ENXIO */
+#define SVSM_DIAG_IOCTL_CPU_ONLINE	0x08	/* cpu: an online CPU, else -ENXIO */
+#define SVSM_DIAG_IOCTL_ANY_CPU		0x10	/* cpu: SVSM_DIAG_ANY_CPU too */
+
+struct svsm_diag_ioctl {
+	unsigned int cmd;
+	const char *name;	/* the uapi macro without SVSM_DIAG_ */
+	size_t size;		/* the struct, at its first published size */
+	u32 rules;		/* SVSM_DIAG_IOCTL_* */
+	/* The argument alone: -EINVAL or -E2BIG for what no caller may send. */
+	int (*check)(const void *arg);
+	/* With SVSM_DIAG_IOCTL_ADMIN: may a caller without it issue @arg? */
+	bool (*open_to_all)(const void *arg);
+	/*
+	 * The work, after every rule held. *asked once the SVSM has been
+	 * asked anything: the struct then goes back even on error, so the
+	 * caller has the result code along with the errno.
+	 */
+	int (*run)(const struct svsm_diag_dev *dev, void *arg, bool *asked);
+};
+
+/* Every command struct with a cpu starts with size, flags and cpu. */
+struct svsm_diag_head {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+};
+
+/* Output-only fields must come in as zero: nothing the caller sets is ignored. */
+static inline bool svsm_diag_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* Are the bytes of the @size-byte struct at @base from @offset on all zero? */
+static inline bool svsm_diag_zero_from(const void *base, size_t size, size_t offset)
+{
+	return svsm_diag_zero((const u8 *)base + offset, size - offset);
+}
+
+/* svsm_diag_ioctl_*.c: one file per command */
+extern const struct svsm_diag_ioctl svsm_diag_ioctl_info;
+extern const struct svsm_diag_ioctl svsm_diag_ioctl_cpu;
+extern const struct svsm_diag_ioctl svsm_diag_ioctl_call;
+extern const struct svsm_diag_ioctl svsm_diag_ioctl_remap;
+extern const struct svsm_diag_ioctl svsm_diag_ioctl_attest;
+/* ATTEST's work, also the configfs-tsm provider's (svsm_diag_tsm.c) */
+int svsm_diag_do_attest(struct svsm_diag_attest *arg);
+
+/* Outcome of one logical call (retries included). */
+struct svsm_diag_outcome {
+	struct svsm_diag_regs out;
+	u32 status;
+	u32 retries;
+	u32 exchanges;
+	u32 interruptions;
+	int error;
+};
+
+/*
+ * A logical call whose CA buffer use is described by @fill (before each
+ * exchange: write the buffer, complete the registers) and @drain (after
+ * it), both inside the exchange's interrupts-off section. Runs on the
+ * target CPU with interrupts on; BUSY/INCOMPLETE retries re-enable them.
+ */
+struct svsm_diag_job {
+	struct svsm_diag_regs in;
+	void (*fill)(struct svsm_diag_job *job, struct svsm_diag_ca *ca, u64 ca_gpa);
+	void (*drain)(struct svsm_diag_job *job, struct svsm_diag_ca *ca);
+	struct svsm_diag_outcome o;
+};
+
+/* Physically contiguous, page-aligned memory the SVSM may read and write. */
+struct svsm_diag_gbuf {
+	void *va;
+	u64 gpa;
+	size_t len;
+};
+
+/* svsm_diag_engine.c: the protocol engine */
+void svsm_diag_engine_start(const struct svsm_diag_transport *xp, unsigned int max_retries);
+const struct svsm_diag_transport *svsm_diag_xp(void);
 struct svsm_diag_cpu_stats *svsm_diag_stats(unsigned int cpu);
 int svsm_diag_stats_init(void);
 void svsm_diag_stats_exit(void);
-void svsm_diag_set_transport(const struct svsm_diag_transport *xp);
-int svsm_diag_do_call(struct svsm_diag_call *arg);
-int svsm_diag_do_remap_test(struct svsm_diag_remap_test *arg);
-int svsm_diag_do_attest(struct svsm_diag_attest *arg);
+void svsm_diag_call_ca(struct svsm_diag_ca *ca, const struct svsm_diag_regs *in,
+		       struct svsm_diag_outcome *o);
+u32 svsm_diag_result(const struct svsm_diag_outcome *o);
+bool svsm_diag_succeeded(const struct svsm_diag_outcome *o);
+int svsm_diag_current_ca(u64 *gpa, struct svsm_diag_ca **ca);
+bool svsm_diag_ca_answers(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o);
+bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, struct svsm_diag_ca *orig,
+			  u64 orig_gpa, struct svsm_diag_outcome *o);
+int svsm_diag_run_job(struct svsm_diag_job *job);
+int svsm_diag_on_cpu(unsigned int cpu, int (*fn)(void *), void *data);
+int svsm_diag_gbuf_alloc(struct svsm_diag_gbuf *b, size_t len);
+void svsm_diag_gbuf_free(struct svsm_diag_gbuf *b);
 int svsm_diag_boot_remap(unsigned int cpu, u64 new_ca);
 bool svsm_diag_ca_is_lost(unsigned int cpu);
+void svsm_diag_mark_lost(u64 lost_gpa, u64 kernel_gpa, void *page, size_t len);
 int svsm_diag_ca_lost_init(void);
 void svsm_diag_ca_lost_exit(void);
 
 /* svsm_diag_snp.c: the real SEV-SNP transport */
-void svsm_diag_parse_secrets(const u8 *fields, struct svsm_diag_svsm_info *info);
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason);
-int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa);
 extern const struct svsm_diag_transport svsm_diag_snp_transport;
 
 /* svsm_diag_emu.c: the emulated SVSM backend */
-int svsm_diag_emu_init(struct svsm_diag_svsm_info *info);
+int svsm_diag_emu_init(u64 *boot_ca);
+int svsm_diag_emu_start(bool boot_remapped, struct dentry *debugfs,
+			struct svsm_diag_svsm_info *info);
 void svsm_diag_emu_exit(void);
-int svsm_diag_emu_cpu_ca(unsigned int cpu, u64 *gpa, u64 *initial);
-int svsm_diag_emu_register_buffer(void *va, size_t len);
-void svsm_diag_emu_unregister_buffer(void *va);
 extern const struct svsm_diag_transport svsm_diag_emu_transport;
 
 /* svsm_diag_tsm.c: the emulated SVSM as configfs-tsm report provider */
 void svsm_diag_tsm_init(unsigned int vmpl);
 void svsm_diag_tsm_exit(void);
 
-/* svsm_diag_main.c */
-u32 svsm_diag_backend(void);
-struct dentry *svsm_diag_debugfs_dir(void);
+/* The SVSM fields of a secrets page, as svsm_spec.h parses them. */
+static inline void svsm_diag_info_from_secrets(const u8 *page, struct svsm_diag_svsm_info *info)
+{
+	struct svsm_secrets_svsm f;
+
+	svsm_parse_secrets(page, &f);
+	info->base = f.base;
+	info->size = f.size;
+	info->caa = f.caa;
+	info->max_version = f.max_version;
+	info->vmpl = f.vmpl;
+	info->secrets = true;
+}
 
 #endif /* SVSM_DIAG_H */

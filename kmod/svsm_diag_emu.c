@@ -5,7 +5,8 @@
  * It runs the portable SVSM model (emu/svsm_emu.c) behind the same transport
  * interface as the real SEV-SNP backend, and plays the kernel's part at
  * load: one Calling Area page per CPU, the boot CPU moved from the firmware
- * CA to its own with REMAP_CA, and CPUs registered again when they come
+ * CA to its own with REMAP_CA (by svsm_diag_main.c, through the transport),
+ * and CPUs registered again when they come
  * online (as CREATE_VCPU does at AP bring-up). The emulated SVSM can only
  * reach pages this module registered; every access to them happens under
  * emu_lock, which also guards the registry, so no page is freed while the
@@ -165,12 +166,13 @@ static int emu_add_range(void *va, size_t len, bool dynamic)
 	return ret;
 }
 
-int svsm_diag_emu_register_buffer(void *va, size_t len)
+/* A per-call guest buffer: reachable by the SVSM until unshared. */
+static int emu_share(void *va, size_t len)
 {
 	return emu_add_range(va, len, true);
 }
 
-void svsm_diag_emu_unregister_buffer(void *va)
+static void emu_unshare(void *va)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -263,7 +265,17 @@ static int emu_test_ca(u64 *gpa, void **va)
 	return 0;
 }
 
-/* No remap_test_allowed: REMAP_CA_TEST may run on every emulated CPU. */
+static u32 emu_cpu_ca(unsigned int cpu, u64 *ca, u64 *initial)
+{
+	*ca = READ_ONCE(emu_kcpu[cpu].ca_gpa);
+	*initial = emu_kcpu[cpu].initial_ca;
+	return SVSM_DIAG_CPU_CA_VALID | SVSM_DIAG_CPU_INITIAL_CA_VALID;
+}
+
+/*
+ * No remap_test_allowed: REMAP_CA_TEST may run on every emulated CPU. The
+ * kernel knows nothing of this SVSM: the module issues every call itself.
+ */
 const struct svsm_diag_transport svsm_diag_emu_transport = {
 	.name = "emulated",
 	.exchange = emu_exchange,
@@ -271,14 +283,11 @@ const struct svsm_diag_transport svsm_diag_emu_transport = {
 	.current_ca = emu_current_ca,
 	.ca_check = emu_ca_check,
 	.test_ca = emu_test_ca,
+	.cpu_ca = emu_cpu_ca,
+	.share = emu_share,
+	.unshare = emu_unshare,
+	.kernel_svsm = false,
 };
-
-int svsm_diag_emu_cpu_ca(unsigned int cpu, u64 *gpa, u64 *initial)
-{
-	*gpa = READ_ONCE(emu_kcpu[cpu].ca_gpa);
-	*initial = emu_kcpu[cpu].initial_ca;
-	return 0;
-}
 
 /* ---- configuration ---- */
 
@@ -518,11 +527,15 @@ err:
 	return ret;
 }
 
-int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
+/*
+ * Build the emulated SVSM, every CPU registered as at boot: the boot CPU
+ * on the firmware CA. The caller installs the transport and moves the boot
+ * CPU to @boot_ca with REMAP_CA, then calls svsm_diag_emu_start().
+ */
+int svsm_diag_emu_init(u64 *boot_ca)
 {
 	struct svsm_emu_config cfg = {};
 	unsigned int cpu;
-	u8 *secrets;
 	int ret;
 
 	if (emu_vmpl < 1 || emu_vmpl > 3) {
@@ -568,13 +581,26 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 		c->ca_va = cpu ? c->kernel_ca : emu_fw_ca;
 		svsm_emu_register_cpu(&emu, cpu, per_cpu(x86_cpu_to_apicid, cpu), c->ca_gpa);
 	}
-	svsm_diag_set_transport(&svsm_diag_emu_transport);
-	if (cpu_online(0)) {
-		ret = svsm_diag_boot_remap(0, __pa(emu_kcpu[0].kernel_ca));
-		if (ret) {
-			pr_err("emulated SVSM: boot CPU REMAP_CA failed (%d)\n", ret);
-			goto err_free;
-		}
+	*boot_ca = __pa(emu_kcpu[0].kernel_ca);
+	return 0;
+
+err_free:
+	emu_free_memory();
+	return ret;
+}
+
+/*
+ * The rest of the load, once the boot CPU has moved to its own CA
+ * (@boot_remapped) or, offline, will be registered there when it comes up.
+ * On error the caller undoes everything with svsm_diag_emu_exit().
+ */
+int svsm_diag_emu_start(bool boot_remapped, struct dentry *debugfs,
+			struct svsm_diag_svsm_info *info)
+{
+	u8 *secrets;
+	int ret;
+
+	if (boot_remapped) {
 		emu_kcpu[0].ca_gpa = __pa(emu_kcpu[0].kernel_ca);
 		emu_kcpu[0].ca_va = emu_kcpu[0].kernel_ca;
 	} else {
@@ -584,42 +610,32 @@ int svsm_diag_emu_init(struct svsm_diag_svsm_info *info)
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "svsm_diag/emu:online",
 					emu_register_cpu_fn, NULL);
 	if (ret < 0)
-		goto err_free;
+		return ret;
 	emu_hp_state = ret;
 
 	/* Read the SVSM's description the way a guest would: a secrets page. */
 	secrets = kzalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!secrets) {
-		ret = -ENOMEM;
-		goto err_hp;
-	}
+	if (!secrets)
+		return -ENOMEM;
 	svsm_emu_fill_secrets(&emu, secrets);
-	svsm_diag_parse_secrets(secrets + SNP_SECRETS_SVSM_BASE, info);
-	info->secrets = true;
+	svsm_diag_info_from_secrets(secrets, info);
 	kfree(secrets);
 
-	emu_fault_file = debugfs_create_file("fault", 0600, svsm_diag_debugfs_dir(), NULL,
-					     &emu_fault_fops);
-	emu_state_file = debugfs_create_file("state", 0400, svsm_diag_debugfs_dir(), NULL,
-					     &emu_state_fops);
+	emu_fault_file = debugfs_create_file("fault", 0600, debugfs, NULL, &emu_fault_fops);
+	emu_state_file = debugfs_create_file("state", 0400, debugfs, NULL, &emu_state_fops);
 	svsm_diag_tsm_init(emu_vmpl);
 	return 0;
-
-err_hp:
-	cpuhp_remove_state_nocalls(emu_hp_state);
-	emu_hp_state = -1;
-
-err_free:
-	emu_free_memory();
-	return ret;
 }
 
+/* Undoes svsm_diag_emu_init() and whatever svsm_diag_emu_start() did. */
 void svsm_diag_emu_exit(void)
 {
-	svsm_diag_tsm_exit();
+	svsm_diag_tsm_exit();	/* nothing if it never registered */
 	/* Before the state they show is freed; main.c removes the directory. */
 	debugfs_remove(emu_fault_file);
 	debugfs_remove(emu_state_file);
+	emu_fault_file = NULL;
+	emu_state_file = NULL;
 	if (emu_hp_state >= 0)
 		cpuhp_remove_state_nocalls(emu_hp_state);
 	emu_hp_state = -1;

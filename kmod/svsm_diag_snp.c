@@ -19,22 +19,10 @@
 
 #include "svsm_diag.h"
 
-/*
- * Parse the SVSM fields of a secrets page, for both backends: the emulator
- * fills a page the way an SVSM would. @f points at SNP_SECRETS_SVSM_BASE.
- */
-void svsm_diag_parse_secrets(const u8 *f, struct svsm_diag_svsm_info *info)
-{
-#define FIELD(off) (f + (off) - SNP_SECRETS_SVSM_BASE)
-	info->base = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_BASE));
-	info->size = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_SIZE));
-	info->caa = svsm_get_le64(FIELD(SNP_SECRETS_SVSM_CAA));
-	info->max_version = svsm_get_le32(FIELD(SNP_SECRETS_SVSM_MAX_VERSION));
-	info->vmpl = *FIELD(SNP_SECRETS_SVSM_GUEST_VMPL);
-#undef FIELD
-}
-
 #if SVSM_DIAG_SNP_TRANSPORT
+
+/* The boot CPU's first CA, from the secrets page (0 if it was not read). */
+static u64 snp_boot_caa;
 
 /*
  * The GHCB MSR is never intercepted (it is how a guest talks to the
@@ -160,16 +148,6 @@ static bool snp_remap_test_allowed(unsigned int cpu)
 	return cpu_is_hotpluggable(cpu);
 }
 
-const struct svsm_diag_transport svsm_diag_snp_transport = {
-	.name = "snp",
-	.exchange = snp_exchange,
-	.nmis_taken = snp_nmi_count,
-	.current_ca = snp_current_ca,
-	.ca_check = snp_ca_check,
-	.test_ca = NULL,	/* a fresh private page per test */
-	.remap_test_allowed = snp_remap_test_allowed,
-};
-
 struct snp_cpu_ca_ctx {
 	u64 gpa;
 	int ret;
@@ -182,18 +160,43 @@ static void snp_cpu_ca_fn(void *data)
 	ctx->ret = svsm_diag_rdmsr_safe(SVSM_CAA_MSR, &ctx->gpa) ? -ENODEV : 0;
 }
 
-/* The CA the kernel uses on @cpu now, read on that CPU. */
-int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa)
+/*
+ * The CA the kernel uses on @cpu now, read on that CPU. Only the boot CPU's
+ * first CA is on record (the secrets page).
+ */
+static u32 snp_cpu_ca(unsigned int cpu, u64 *ca, u64 *initial)
 {
 	struct snp_cpu_ca_ctx ctx = {};
-	int ret;
+	u32 valid = 0;
 
-	ret = smp_call_function_single(cpu, snp_cpu_ca_fn, &ctx, 1);
-	if (ret)
-		return ret;
-	*gpa = ctx.gpa;
-	return ctx.ret;
+	if (!smp_call_function_single(cpu, snp_cpu_ca_fn, &ctx, 1) && !ctx.ret) {
+		*ca = ctx.gpa;
+		valid |= SVSM_DIAG_CPU_CA_VALID;
+	}
+	if (cpu == 0) {
+		*initial = snp_boot_caa;
+		valid |= SVSM_DIAG_CPU_INITIAL_CA_VALID;
+	}
+	return valid;
 }
+
+/*
+ * The SVSM reaches all guest memory, so buffers need no sharing; the kernel
+ * runs under this SVSM, so its own attestation and vTPM paths serve too.
+ */
+const struct svsm_diag_transport svsm_diag_snp_transport = {
+	.name = "snp",
+	.exchange = snp_exchange,
+	.nmis_taken = snp_nmi_count,
+	.current_ca = snp_current_ca,
+	.ca_check = snp_ca_check,
+	.test_ca = NULL,	/* a fresh private page per test */
+	.remap_test_allowed = snp_remap_test_allowed,
+	.cpu_ca = snp_cpu_ca,
+	.share = NULL,
+	.unshare = NULL,
+	.kernel_svsm = true,
+};
 
 /*
  * SEV-SNP active, at a VMPL above 0 (so an SVSM is present: since 6.11 the
@@ -204,7 +207,8 @@ int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa)
  */
 int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 {
-	u8 fields[SNP_SECRETS_SVSM_FIELDS_SIZE];
+	/* The secrets page up to its SVSM fields; only those are read. */
+	u8 page[SNP_SECRETS_SVSM_BASE + SNP_SECRETS_SVSM_FIELDS_SIZE] = {};
 	unsigned int vmpl;
 	u64 gpa;
 
@@ -218,9 +222,10 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 		*reason = SVSM_DIAG_REASON_VMPL0;
 		return -ENODEV;
 	}
-	if (!svsm_diag_kernel_read_secrets(fields, SNP_SECRETS_SVSM_BASE, sizeof(fields))) {
-		svsm_diag_parse_secrets(fields, info);
-		info->secrets = true;
+	if (!svsm_diag_kernel_read_secrets(page + SNP_SECRETS_SVSM_BASE, SNP_SECRETS_SVSM_BASE,
+					   SNP_SECRETS_SVSM_FIELDS_SIZE)) {
+		svsm_diag_info_from_secrets(page, info);
+		snp_boot_caa = info->caa;
 	}
 	/* The kernel's own view of its VMPL wins over the page's copy. */
 	info->vmpl = vmpl;
@@ -247,11 +252,6 @@ int svsm_diag_snp_probe(struct svsm_diag_svsm_info *info, u32 *reason)
 	}
 	info->vmpl = 0;
 	*reason = SVSM_DIAG_REASON_VMPL0;
-	return -ENODEV;
-}
-
-int svsm_diag_snp_cpu_ca(unsigned int cpu, u64 *gpa)
-{
 	return -ENODEV;
 }
 

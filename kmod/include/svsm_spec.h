@@ -282,4 +282,26 @@ static inline void svsm_put_le64(unsigned char *p, unsigned long long v)
 	svsm_put_le32(p + 4, (unsigned int)(v >> 32));
 }
 
+/* The SVSM fields of a secrets page. */
+struct svsm_secrets_svsm {
+	unsigned long long base;
+	unsigned long long size;
+	unsigned long long caa;
+	unsigned int max_version;
+	unsigned int vmpl;
+};
+
+/*
+ * Parse them from @page, which holds at least the secrets page's first
+ * SNP_SECRETS_SVSM_BASE + SNP_SECRETS_SVSM_FIELDS_SIZE bytes.
+ */
+static inline void svsm_parse_secrets(const unsigned char *page, struct svsm_secrets_svsm *s)
+{
+	s->base = svsm_get_le64(page + SNP_SECRETS_SVSM_BASE);
+	s->size = svsm_get_le64(page + SNP_SECRETS_SVSM_SIZE);
+	s->caa = svsm_get_le64(page + SNP_SECRETS_SVSM_CAA);
+	s->max_version = svsm_get_le32(page + SNP_SECRETS_SVSM_MAX_VERSION);
+	s->vmpl = page[SNP_SECRETS_SVSM_GUEST_VMPL];
+}
+
 #endif /* SVSM_SPEC_H */
