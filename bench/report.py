@@ -62,7 +62,8 @@ def whole_process(rows: dict, line: str, instructions: bool) -> list[str]:
         row = (f"| `{r['command']}` | {r['wall_ms']:.2f} | {r['wall_ms'] / peer['wall_ms']:.2f}x "
                f"| {_num(r['rss_kib'])} | {','.join(map(str, r['rc']))} |")
         if instructions:
-            row += f" {_num(r['instructions'])} | {r['instructions'] / peer['instructions']:.2f}x |"
+            ratio = f"{r['instructions'] / peer['instructions']:.2f}x" if r["instructions"] else "-"
+            row += f" {_num(r['instructions'])} | {ratio} |"
         out.append(row)
     out += ["", f"Measured by: `{line}`" + (" (instructions: `valgrind --tool=callgrind "
                                             "--trace-children=yes --callgrind-out-file=/dev/null "

@@ -120,7 +120,9 @@ def _ldd(binary: Path) -> list[Path]:
 def _copy(src: Path, root: Path, dest: str | None = None, strip: bool = False) -> None:
     target = root / (dest or str(src)).lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if strip:
+    with open(src, "rb") as f:
+        elf = f.read(4) == b"\x7fELF"  # scripts (virt-what) are copied as they are
+    if strip and elf:
         # Debug info is most of svsmctl's size; without it the initramfs
         # unpacks in a fraction of the time.
         subprocess.run(["objcopy", "--strip-debug", str(src.resolve()), str(target)], check=True)
