@@ -7,6 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${SVSMCTL_BUILD_DIR:-build}
-export SVSMCTL_BUILD_DIR="$PWD/$BUILD_DIR"
+case $BUILD_DIR in /*) ;; *) BUILD_DIR="$PWD/$BUILD_DIR" ;; esac
+export SVSMCTL_BUILD_DIR="$BUILD_DIR"
 [ "${SVSMCTL_BENCH_NO_BUILD:-0}" = 1 ] || scripts/build.sh >/dev/null
 exec /usr/bin/python3 bench/bench.py "$@"
