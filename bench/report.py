@@ -122,7 +122,15 @@ def footprint(fp: dict) -> list[str]:
     out.append(f"| start-up relocations, `systemd-detect-virt` (from cache) | "
                f"{_num(st['relocations'])} ({_num(st['relocations_from_cache'])}) |")
     out += ["", f"Relocations: `{fp['startup_command']}` (the loader's own statistics). "
-            "Sizes: `strip --strip-debug` copies, as the packages ship them."]
+            "Sizes: `strip --strip-debug` copies, as the packages ship them. Libraries: what "
+            "`ldd` lists, those loaded through other libraries included."]
+    if "libcrypto.so.3" in fp["libraries"] and fp.get("plugins"):
+        out += ["", "`svsmctl` itself does not need libcrypto any more (`readelf -d`; the unit "
+                "test `packaging.openssl_in_plugin_only` checks it), yet every run still loads "
+                "it: Debian 12's libkmod (kmod 30) is linked against libcrypto, and `status` "
+                "needs libkmod. Only a libkmod loaded on demand (kmod 34 loads libcrypto "
+                "itself on demand) or a `status` that reads the module's state without "
+                "libkmod would take it out of the other commands."]
     return out
 
 
