@@ -151,7 +151,9 @@ COMPARE = [
 def compare(d: dict, before: dict) -> list[str]:
     out = [f"Before: commit `{before['commit']}` ({before['machine']['date']}); after: commit "
            f"`{d['commit']}` ({d['machine']['date']}). Both from `scripts/bench.sh` on this machine; "
-           "the before run's JSON is `docs/benchmarks-before.json`.", "",
+           "the before run's JSON is `docs/benchmarks-before.json` (it ran with 4 vCPUs only, at the "
+           "same time as the start of the after run: wall times of the two runs are both noisy, "
+           "instruction and relocation counts are not).", "",
            "| metric | before | after | after/before |", "|---|---|---|---|"]
     for label, get in COMPARE:
         try:
@@ -160,6 +162,13 @@ def compare(d: dict, before: dict) -> list[str]:
             continue
         out.append(f"| {label} | {_num(b, 2)} | {_num(a, 2)} | {a / b:.2f}x |" if b else
                    f"| {label} | {_num(b, 2)} | {_num(a, 2)} | - |")
+    if "libcrypto.so.3" in d["footprint"]["libraries"] and \
+            d["host"]["svsmctl status"]["instructions"] > before["host"]["svsmctl status"]["instructions"]:
+        out += ["", "`status` costs more instructions than before although svsmctl no longer "
+                "links libcrypto: libkmod still loads it, now at the end of the symbol search "
+                "order, so that libcrypto's relocations against its own symbols search every "
+                "other library first (callgrind puts the difference in `do_lookup_x`). It "
+                "pays off only once libkmod stops loading libcrypto (see the footprint)."]
     return out
 
 
