@@ -92,6 +92,8 @@ def scaling(vm: dict) -> list[str]:
                  for lab in labels]
         out.append(f"| {n} | " + " | ".join(cells) + f" | {vm['boot_seconds'][n]:.0f} "
                    f"| {_num(vm['module_mem_kib'][n])} |")
+    for n, why in vm.get("failed", {}).items():
+        out.append(f"| {n} | not measured: {why} |" + " |" * (len(labels) + 1))
     cmds = {lab: next(iter(sc.values()))[lab]["command"] for lab in labels}
     out += ["", "Each cell is the median of the runs of `svsm-bench run 1 COMMAND` in the guest, "
             "COMMAND being " + ", ".join(f"`{c}`" for c in cmds.values()) + "; SVSM calls are the "
