@@ -156,6 +156,13 @@ std::string man_hint(CLI::App& app) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // A lone --version answers before the command tree is built: scripts ask
+  // it often, and building every command's options would cost more than
+  // the answer (docs/benchmarks.md). Same text as CLI11's version flag.
+  if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0)) {
+    std::printf("svsmctl %s\n", svsm::version);
+    return exit_ok;
+  }
   CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
   GlobalOptions g;
   Registry reg;

@@ -17,6 +17,9 @@ PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cp
 PKGS_PACKAGING="debhelper dh-dkms dkms lintian rpm rpmlint"
 # Reliability: the sanitizer kernel (built from source) and libFuzzer.
 PKGS_RELIABILITY="bc flex bison libelf-dev libssl-dev dwarves clang libclang-rt-14-dev"
+# Benchmarks (scripts/bench.sh): the peers svsmctl is measured against,
+# callgrind, and matplotlib for the scaling plot.
+PKGS_BENCH="valgrind cpuid virt-what dmidecode systemd python3-matplotlib"
 # Backports kernel (6.12): same package names from bookworm-backports.
 PKGS_BACKPORTS="linux-image-amd64 linux-headers-amd64"
 # Linux 7.3 sources, the only package taken from trixie-backports: the
@@ -65,7 +68,7 @@ have_backports_kernel() {
 NEED_UPDATE=0
 add_suite bookworm-backports
 add_suite trixie-backports
-todo=$(missing $PKGS_BUILD $PKGS_VM $PKGS_PACKAGING $PKGS_RELIABILITY)
+todo=$(missing $PKGS_BUILD $PKGS_VM $PKGS_PACKAGING $PKGS_RELIABILITY $PKGS_BENCH)
 todo_trixie=$(missing $PKGS_TRIXIE_BACKPORTS)
 have_backports_kernel || NEED_UPDATE=1
 [ -n "$todo$todo_trixie" ] && NEED_UPDATE=1

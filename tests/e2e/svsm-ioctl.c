@@ -10,7 +10,8 @@
  *            plus: cmd=N (ioctl number), tail=N (a byte after the struct,
  *            for size tests), data=HEX (CALL buffer), report_cap=N,
  *            manifest_cap=N, certs_cap=N (ATTEST buffers), repeat=N or
- *            seconds=N (repeat; the output then also counts each errno),
+ *            seconds=N (repeat; the output then also counts each errno
+ *            and gives the loop's elapsed_ns),
  *            arg=null|unmapped|readonly (a bad pointer to the struct).
  *   VALUE:   a number (decimal or 0x hex), HEX bytes for byte arrays, or
  *            for address fields: unmapped, readonly, kernel.
@@ -401,7 +402,9 @@ int main(int argc, char **argv)
 	if (repeat > 1) {
 		const char *sep = "";
 
-		printf(", \"ioctls\": %ld, \"errnos\": {", i < repeat ? i + 1 : i);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		printf(", \"ioctls\": %ld, \"elapsed_ns\": %lld, \"errnos\": {", i < repeat ? i + 1 : i,
+		       (now.tv_sec - start.tv_sec) * 1000000000LL + now.tv_nsec - start.tv_nsec);
 		for (int e = 0; e <= MAX_COUNTED_ERRNO; e++) {
 			if (!counts[e])
 				continue;

@@ -17,6 +17,7 @@ unless SVSMCTL_REQUIRE_PACKAGING=1. build/packages is reused when it is newer th
 SVSMCTL_PACKAGES_REBUILD=1 forces a rebuild.
 """
 
+import json
 import os
 import re
 import shutil
@@ -195,6 +196,23 @@ def test_svsmctl_version_is_the_project_version(installed):
     assert "/usr/sbin/svsmctl" in installed["files"]["svsmctl"]
     out = run("/usr/sbin/svsmctl", "--version").stdout.strip()
     assert out == f"svsmctl {installed['version']}"
+
+
+def test_openssl_is_loaded_by_attest_and_verify_only(installed, tmp_path):
+    """libcrypto is no dependency of svsmctl itself: its OpenSSL half is a
+    private shared object that attest and verify dlopen(); dh_shlibdeps
+    still finds libcrypto's package through it."""
+    multiarch = run("dpkg-architecture", "-qDEB_HOST_MULTIARCH").stdout.strip()
+    plugin = f"/usr/lib/{multiarch}/svsmctl/svsmctl-crypto.so"
+    assert plugin in installed["files"]["svsmctl"]
+    assert "libcrypto" not in run("ldd", "/usr/sbin/svsmctl").stdout
+    assert "libcrypto" in run("ldd", plugin).stdout
+    depends = run("dpkg-query", "-W", "-f=${Depends}", "svsmctl").stdout
+    assert re.search(r"\blibssl3\b", depends), depends
+    # An all-zero report: verify gets as far as the checks, in the plugin.
+    (tmp_path / "report.bin").write_bytes(bytes(0x4a0))
+    p = run("/usr/sbin/svsmctl", "--json", "verify", str(tmp_path), check=False)
+    assert json.loads(p.stdout)["verdict"] in ("failed", "unsigned"), p.stdout
 
 
 def _man_pages():

@@ -120,7 +120,9 @@ def _ldd(binary: Path) -> list[Path]:
 def _copy(src: Path, root: Path, dest: str | None = None, strip: bool = False) -> None:
     target = root / (dest or str(src)).lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if strip:
+    with open(src, "rb") as f:
+        elf = f.read(4) == b"\x7fELF"  # scripts (virt-what) are copied as they are
+    if strip and elf:
         # Debug info is most of svsmctl's size; without it the initramfs
         # unpacks in a fraction of the time.
         subprocess.run(["objcopy", "--strip-debug", str(src.resolve()), str(target)], check=True)
@@ -136,10 +138,10 @@ TSM_MODULES = ("kernel/fs/configfs/configfs", "kernel/drivers/virt/coco/tsm",
                "kernel/drivers/virt/coco/guest/tsm_report")
 
 
-def _copy_tsm_modules(kernel: Kernel, moddir: Path) -> None:
-    """Copy TSM_MODULES from the installed kernel, decompressed: busybox
-    insmod hands the file to init_module(), which takes no .xz."""
-    for name in TSM_MODULES:
+def _copy_tsm_modules(kernel: Kernel, moddir: Path, names=TSM_MODULES) -> None:
+    """Copy TSM_MODULES (or @names) from the installed kernel, decompressed:
+    busybox insmod hands the file to init_module(), which takes no .xz."""
+    for name in names:
         for ext, unpack in ((".ko", None), (".ko.xz", ["xz", "-dc"]), (".ko.zst", ["zstd", "-dc"])):
             src = Path("/lib/modules") / kernel.release / (name + ext)
             if not src.exists():
@@ -154,8 +156,11 @@ def _copy_tsm_modules(kernel: Kernel, moddir: Path) -> None:
             break
 
 
-def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Path:
-    """A gzip'ed newc cpio with busybox, the module, the binaries and the agent."""
+def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path,
+                    extra_modules: tuple[str, ...] = ()) -> Path:
+    """A gzip'ed newc cpio with busybox, the module, the binaries and the agent;
+    @extra_modules are more of the kernel's own (paths below /lib/modules/<release>,
+    without .ko), for insmod."""
     with tempfile.TemporaryDirectory(prefix="svsmctl-initramfs-") as tmp:
         root = Path(tmp)
         os.chmod(root, 0o755)  # mkdtemp makes it 0700: users other than root need /
@@ -190,6 +195,7 @@ def build_initramfs(kernel: Kernel, binaries: dict[str, Path], out: Path) -> Pat
                     shutil.copy2(src, moddir / meta)
                     break
         _copy_tsm_modules(kernel, moddir)
+        _copy_tsm_modules(kernel, moddir, extra_modules)
         subprocess.run(["depmod", "-b", str(root), kernel.release], check=True)
 
         (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"
@@ -215,6 +221,14 @@ def guest_binaries(build: Path) -> dict[str, Path]:
     """svsmctl, and every guest-side test helper built under tests/e2e."""
     bins = {"/usr/sbin/svsmctl": build / "cli" / "svsmctl",
             "/sbin/svsm-agent": build / "tests" / "vm" / "svsm-agent"}
+    # attest and verify dlopen() their OpenSSL half from where it is installed.
+    plugin = build / "lib" / "svsmctl-crypto.so"
+    if plugin.exists():
+        cache = {k: v for k, _, v in (line.partition("=") for line in
+                 (build / "CMakeCache.txt").read_text().splitlines())}
+        prefix = cache.get("CMAKE_INSTALL_PREFIX:PATH", "/usr/local")
+        libdir = cache.get("CMAKE_INSTALL_LIBDIR:PATH", "lib")
+        bins[str(Path(prefix) / libdir / "svsmctl" / plugin.name)] = plugin
     helpers = build / "tests" / "e2e"
     for path in sorted(helpers.iterdir()) if helpers.is_dir() else []:
         if path.is_file() and os.access(path, os.X_OK):
@@ -465,10 +479,14 @@ def pick_accel(kernel: Kernel, initramfs: Path, workdir: Path) -> str:
     return accel
 
 
-def boot(kernel: Kernel, workdir: Path | None = None, **kw) -> VM:
+def boot(kernel: Kernel, workdir: Path | None = None, extra_binaries: dict[str, Path] | None = None,
+         extra_modules: tuple[str, ...] = (), **kw) -> VM:
+    """Boot @kernel; @extra_binaries (guest path: host path) and @extra_modules
+    (see build_initramfs) go into the initramfs too (the benchmarks' peers)."""
     build = build_dir()
     workdir = workdir or build / "vm" / kernel.name
-    initramfs = build_initramfs(kernel, guest_binaries(build), workdir / "initramfs.cpio.gz")
+    initramfs = build_initramfs(kernel, {**guest_binaries(build), **(extra_binaries or {})},
+                                workdir / "initramfs.cpio.gz", extra_modules)
     if kernel.sanitizer:
         kw.setdefault("append", "kasan_multi_shot")  # every KASAN report, not only the first
     vm = VM(kernel, initramfs, workdir, accel=pick_accel(kernel, initramfs, build / "vm"), **kw)
