@@ -18,10 +18,10 @@
 
 namespace svsmctl {
 
-const Runner* Registry::chosen() const {
+const Runner *Registry::chosen() const {
   // The deepest parsed command wins ("module load" over "module").
-  const Runner* best = nullptr;
-  for (const auto& [sub, run] : commands_)
+  const Runner *best = nullptr;
+  for (const auto &[sub, run] : commands_)
     if (sub->parsed()) best = &run;
   return best;
 }
@@ -29,12 +29,14 @@ const Runner* Registry::chosen() const {
 namespace {
 
 // Errors the SVSM or the module described (the call came back filled in).
-bool in_band(int err) { return err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO; }
+bool in_band(int err) {
+  return err == EIO || err == EBUSY || err == ECOMM || err == EREMOTEIO;
+}
 
 // "OPERATION: detail", and the errno's text only where nothing better says
 // what happened: after an SVSM result code's meaning, "Input/output error"
 // would contradict it.
-std::string error_text(const svsm::Error& e) {
+std::string error_text(const svsm::Error &e) {
   std::string text = e.operation();
   std::string detail = e.detail();
   while (!detail.empty() && (detail.back() == ' ' || detail.back() == ':')) detail.pop_back();
@@ -45,14 +47,14 @@ std::string error_text(const svsm::Error& e) {
   return text + ": " + std::strerror(e.errno_value());
 }
 
-std::string errno_hint(const svsm::Error& e, const std::string& device) {
+std::string errno_hint(const svsm::Error &e, const std::string &device) {
   const bool default_device = device == svsm::default_device_path;
   switch (e.errno_value()) {
     case ENOENT:
-      if (!default_device) return fmt::format("--device {}: no such file; give the svsm_diag device node", device);
+      if (!default_device)
+        return fmt::format("--device {}: no such file; give the svsm_diag device node", device);
       return "load the module with 'svsmctl module load' (or 'modprobe svsm_diag')";
-    case ENOTTY:
-      return fmt::format("--device {}: give the svsm_diag device node instead", device);
+    case ENOTTY: return fmt::format("--device {}: give the svsm_diag device node instead", device);
     case EACCES: return fmt::format("run as root: {} is readable by root only", device);
     case EPERM:
       return "run as root; on a real SEV-SNP guest, calls that change state also need the module "
@@ -65,56 +67,55 @@ std::string errno_hint(const svsm::Error& e, const std::string& device) {
       return {};
     case EBUSY:
       return "the SVSM stayed busy: try again, or load svsm_diag with a larger max_retries";
-    case ECOMM: return "try again; if it happens again, the hypervisor is not running the SVSM: look in its logs";
+    case ECOMM:
+      return "try again; if it happens again, the hypervisor is not running the SVSM: look in its "
+             "logs";
     case EREMOTEIO: return "the hypervisor refused to run the SVSM (VMPL0): look in its logs";
-    case EAGAIN: return "try again: NMIs (perf, watchdog, backtraces) kept interrupting the exchange";
+    case EAGAIN:
+      return "try again: NMIs (perf, watchdog, backtraces) kept interrupting the exchange";
     case EHOSTDOWN:
       return "offline and online that CPU to recover its Calling Area "
              "(echo 0, then 1, > /sys/devices/system/cpu/cpuN/online)";
     case EPROTO:
       if (e.operation() == "ATTEST")
-        return "the SVSM reported sizes larger than the buffers it was given; report this to its vendor";
+        return "the SVSM reported sizes larger than the buffers it was given; report this to its "
+               "vendor";
       return "the svsmctl and svsm_diag versions do not match: install the same version of both";
     default: return {};
   }
 }
 
-int exit_code_for(const svsm::Error& e) {
+int exit_code_for(const svsm::Error &e) {
   if (e.errno_value() == EPROTO && e.operation() == "ATTEST") return exit_svsm_error;
   switch (e.errno_value()) {
     case ENOENT:
     case ENOTTY:  // --device names something that is not svsm_diag
     case EACCES:
     case EPERM:
-    case EPROTO:
-      return exit_unavailable;
-    case ENODEV:
-      return exit_not_svsm;
+    case EPROTO: return exit_unavailable;
+    case ENODEV: return exit_not_svsm;
     case EIO:
     case EBUSY:
     case ECOMM:
     case EREMOTEIO:
     case EAGAIN:
-    case EHOSTDOWN:
-      return exit_svsm_error;
-    default:
-      return exit_failure;
+    case EHOSTDOWN: return exit_svsm_error;
+    default: return exit_failure;
   }
 }
 
-int exit_code_for(const svsm::ModuleError& e) {
+int exit_code_for(const svsm::ModuleError &e) {
   switch (e.kind()) {
     case svsm::ModuleErrorKind::no_device: return exit_not_svsm;
     case svsm::ModuleErrorKind::bad_parameter: return exit_usage;
     case svsm::ModuleErrorKind::other:
     case svsm::ModuleErrorKind::in_use:
-    case svsm::ModuleErrorKind::loaded_differently:
-      return exit_failure;
+    case svsm::ModuleErrorKind::loaded_differently: return exit_failure;
     default: return exit_unavailable;
   }
 }
 
-void report(Output& out, bool json, int code, const std::string& message, const std::string& hint,
+void report(Output &out, bool json, int code, const std::string &message, const std::string &hint,
             std::optional<int> err = {}, std::optional<uint32_t> svsm_result = {}) {
   out.error(message, hint);
   if (!json) return;
@@ -129,7 +130,7 @@ void report(Output& out, bool json, int code, const std::string& message, const 
 
 // The first word that is neither an option nor an option's value, if it
 // names no command: CLI11 would only say "A subcommand is required".
-std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+std::optional<std::string> unknown_command(CLI::App &app, int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--color" || a == "--device") {
@@ -137,7 +138,7 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
       continue;
     }
     if (a.empty() || a.front() == '-') continue;
-    for (const auto* sub : app.get_subcommands({}))
+    for (const auto *sub : app.get_subcommands({}))
       if (sub->get_name() == a) return std::nullopt;
     return std::string(a);
   }
@@ -145,17 +146,17 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
 }
 
 // The man page of the command given ("svsmctl-call(8)"), or svsmctl(8).
-std::string man_hint(CLI::App& app) {
-  for (const auto* sub : app.get_subcommands({}))
+std::string man_hint(CLI::App &app) {
+  for (const auto *sub : app.get_subcommands({}))
     if (sub->parsed())
-      return fmt::format("see 'svsmctl {} --help' or the manual page svsmctl-{}(8)", sub->get_name(),
-                         sub->get_name());
+      return fmt::format("see 'svsmctl {} --help' or the manual page svsmctl-{}(8)",
+                         sub->get_name(), sub->get_name());
   return "see 'svsmctl --help' or the manual page svsmctl(8)";
 }
 
 }  // namespace
 
-int run(int argc, char** argv) {
+int run(int argc, char **argv) {
   // A lone --version answers before the command tree is built: scripts ask
   // it often, and building every command's options would cost more than
   // the answer (docs/benchmarks.md). Same text as CLI11's version flag.
@@ -173,12 +174,13 @@ int run(int argc, char** argv) {
   app.add_option("--color", g.color, "Colour text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  auto* device = app.add_option("--device", g.device, "The svsm_diag device")
-      ->default_str(svsm::default_device_path);
+  auto *device = app.add_option("--device", g.device, "The svsm_diag device")
+                     ->default_str(svsm::default_device_path);
   app.require_subcommand(1);
   app.fallthrough();
   // The message alone: the hint that follows names the command's man page.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) { return std::string(e.what()) + "\n"; });
+  app.failure_message(
+      [](const CLI::App *, const CLI::Error &e) { return std::string(e.what()) + "\n"; });
 
   add_status(app, reg);
   add_cpus(app, reg);
@@ -194,12 +196,13 @@ int run(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::ParseError &e) {
     if (auto unknown = unknown_command(app, argc, argv)) {
       std::string names;
-      for (const auto* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
-      std::fprintf(stderr, "svsmctl: unknown command '%s'\nhint: commands are %s\n", unknown->c_str(),
-                   names.c_str());
+      for (const auto *sub : app.get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "svsmctl: unknown command '%s'\nhint: commands are %s\n",
+                   unknown->c_str(), names.c_str());
       return exit_usage;
     }
     if (e.get_exit_code() == 0) return app.exit(e);
@@ -213,14 +216,15 @@ int run(int argc, char** argv) {
   if (device->count() == 0) {
     g.device = svsm::default_device_path;
   } else if (g.device.empty()) {
-    std::fprintf(stderr, "svsmctl: --device '': empty; give the svsm_diag device node (default %s)\n",
+    std::fprintf(stderr,
+                 "svsmctl: --device '': empty; give the svsm_diag device node (default %s)\n",
                  svsm::default_device_path);
     return exit_usage;
   }
 
   bool color = g.color == "always" || (g.color == "auto" && !g.json && ::isatty(STDOUT_FILENO));
   Output out(g.json, g.quiet, color);
-  const Runner* runner = reg.chosen();
+  const Runner *runner = reg.chosen();
   if (!runner) {
     out.error("no command given", "see 'svsmctl --help'");
     return exit_usage;
@@ -229,18 +233,19 @@ int run(int argc, char** argv) {
   const int usage_code = app.get_subcommand("check")->parsed() ? 3 : exit_usage;
   try {
     return (*runner)(g, out);
-  } catch (const UsageError& e) {
+  } catch (const UsageError &e) {
     report(out, g.json, usage_code, e.what(), man_hint(app));
     return usage_code;
-  } catch (const svsm::ModuleError& e) {
+  } catch (const svsm::ModuleError &e) {
     int code = exit_code_for(e);
     report(out, g.json, code, e.what(), e.hint(), e.errno_value());
     return code;
-  } catch (const svsm::Error& e) {
+  } catch (const svsm::Error &e) {
     int code = exit_code_for(e);
-    report(out, g.json, code, error_text(e), errno_hint(e, g.device), e.errno_value(), e.svsm_result());
+    report(out, g.json, code, error_text(e), errno_hint(e, g.device), e.errno_value(),
+           e.svsm_result());
     return code;
-  } catch (const std::exception& e) {
+  } catch (const std::exception &e) {
     report(out, g.json, exit_failure, e.what(), "");
     return exit_failure;
   }

@@ -37,34 +37,34 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-using Runner = std::function<int(const GlobalOptions&, Output&)>;
+using Runner = std::function<int(const GlobalOptions &, Output &)>;
 
 // Registers a subcommand's runner; the one the user chose runs after parsing.
 class Registry {
  public:
-  void add(CLI::App* sub, Runner run) { commands_.push_back({sub, std::move(run)}); }
-  [[nodiscard]] const Runner* chosen() const;
+  void add(CLI::App *sub, Runner run) { commands_.push_back({sub, std::move(run)}); }
+  [[nodiscard]] const Runner *chosen() const;
 
  private:
-  std::vector<std::pair<CLI::App*, Runner>> commands_;
+  std::vector<std::pair<CLI::App *, Runner>> commands_;
 };
 
-void add_status(CLI::App& app, Registry& reg);
-void add_cpus(CLI::App& app, Registry& reg);
-void add_protocols(CLI::App& app, Registry& reg);
-void add_call(CLI::App& app, Registry& reg);
-void add_remap(CLI::App& app, Registry& reg);
-void add_attest(CLI::App& app, Registry& reg);
-void add_explain(CLI::App& app, Registry& reg);
-void add_check(CLI::App& app, Registry& reg);
-void add_module(CLI::App& app, Registry& reg);
-void add_completion(CLI::App& app, Registry& reg);
+void add_status(CLI::App &app, Registry &reg);
+void add_cpus(CLI::App &app, Registry &reg);
+void add_protocols(CLI::App &app, Registry &reg);
+void add_call(CLI::App &app, Registry &reg);
+void add_remap(CLI::App &app, Registry &reg);
+void add_attest(CLI::App &app, Registry &reg);
+void add_explain(CLI::App &app, Registry &reg);
+void add_check(CLI::App &app, Registry &reg);
+void add_module(CLI::App &app, Registry &reg);
+void add_completion(CLI::App &app, Registry &reg);
 
 // svsmctl check's answer to a command-line mistake: one UNKNOWN line on
 // stdout (or its JSON document), as monitoring plugins must; returns 3.
-int check_usage_error(const GlobalOptions& g, const std::string& message);
+int check_usage_error(const GlobalOptions &g, const std::string &message);
 
 // The whole program, without exit(): returns the exit status.
-int run(int argc, char** argv);
+int run(int argc, char **argv);
 
 }  // namespace svsmctl

@@ -48,7 +48,7 @@ struct Evidence {
 
 // Auto: configfs-tsm when the kernel offers SVSM attestation through it,
 // else the module. --cpu needs the module, --privlevel configfs-tsm.
-std::string choose_via(const AttestOptions& o) {
+std::string choose_via(const AttestOptions &o) {
   if (o.via == "module" && o.privlevel)
     throw UsageError("--privlevel is a configfs-tsm attribute: it needs --via configfs-tsm");
   if (o.via == "configfs-tsm" && o.cpu)
@@ -59,13 +59,13 @@ std::string choose_via(const AttestOptions& o) {
   try {
     auto info = svsm::tsm_probe();
     if (info.present && info.service_provider) return "configfs-tsm";
-  } catch (const svsm::Error&) {
+  } catch (const svsm::Error &) {
     // Not usable (not root, say): the module path says what is wrong.
   }
   return "module";
 }
 
-Evidence attest_configfs(const AttestOptions& o, const svsm::AttestRequest& req) {
+Evidence attest_configfs(const AttestOptions &o, const svsm::AttestRequest &req) {
   svsm::TsmRequest t;
   t.nonce = req.nonce;
   t.service = req.service;
@@ -75,10 +75,10 @@ Evidence attest_configfs(const AttestOptions& o, const svsm::AttestRequest& req)
   svsm::TsmResult r;
   try {
     r = svsm::tsm_attest(t);
-  } catch (const svsm::TsmPrivlevelError& e) {
-    throw UsageError(fmt::format("--privlevel {}: {}; use --privlevel {} or more, or leave it out", e.privlevel,
-                                 e.detail(), e.floor));
-  } catch (const svsm::Error& e) {
+  } catch (const svsm::TsmPrivlevelError &e) {
+    throw UsageError(fmt::format("--privlevel {}: {}; use --privlevel {} or more, or leave it out",
+                                 e.privlevel, e.detail(), e.floor));
+  } catch (const svsm::Error &e) {
     // The provider's SVSM call failed: exit 5 with what its errno means
     // (configfs-tsm passes no SVSM result code; --via module shows it).
     // Anything else is about configfs-tsm itself: no module hints.
@@ -89,25 +89,27 @@ Evidence attest_configfs(const AttestOptions& o, const svsm::AttestRequest& req)
                                     svsm::call_failure_text(err)));
     throw std::runtime_error(e.what());
   }
-  return {"configfs-tsm", std::move(r.report), std::move(r.manifest), std::move(r.certificates), std::nullopt,
-          r.provider, r.privlevel_floor};
+  return {"configfs-tsm", std::move(r.report), std::move(r.manifest), std::move(r.certificates),
+          std::nullopt,   r.provider,          r.privlevel_floor};
 }
 
-std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
+std::array<uint8_t, 64> make_nonce(const AttestOptions &o) {
   std::array<uint8_t, 64> nonce{};
   std::vector<uint8_t> bytes;
   if (!o.nonce_hex.empty()) {
     auto v = svsm::from_hex(o.nonce_hex);
     if (!v || v->size() != nonce.size())
-      throw UsageError(fmt::format("--nonce: expected exactly 64 bytes as 128 hex digits, got '{}'", o.nonce_hex));
+      throw UsageError(fmt::format("--nonce: expected exactly 64 bytes as 128 hex digits, got '{}'",
+                                   o.nonce_hex));
     bytes = std::move(*v);
   } else if (!o.nonce_file.empty()) {
     std::ifstream in(o.nonce_file, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (!in.eof() && !in) throw UsageError(fmt::format("--nonce-file '{}': cannot read it", o.nonce_file));
+    if (!in.eof() && !in)
+      throw UsageError(fmt::format("--nonce-file '{}': cannot read it", o.nonce_file));
     if (bytes.size() != nonce.size())
-      throw UsageError(fmt::format("--nonce-file '{}': holds {} bytes, the nonce is exactly 64", o.nonce_file,
-                                   bytes.size()));
+      throw UsageError(fmt::format("--nonce-file '{}': holds {} bytes, the nonce is exactly 64",
+                                   o.nonce_file, bytes.size()));
   } else {
     if (getrandom(nonce.data(), nonce.size(), 0) != static_cast<ssize_t>(nonce.size()))
       throw std::system_error(errno, std::generic_category(), "getrandom");
@@ -117,18 +119,19 @@ std::array<uint8_t, 64> make_nonce(const AttestOptions& o) {
   return nonce;
 }
 
-void write_file(const fs::path& p, std::span<const uint8_t> data) {
+void write_file(const fs::path &p, std::span<const uint8_t> data) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  if (!f) throw std::system_error(errno ? errno : EIO, std::generic_category(), "write " + p.string());
+  f.write(reinterpret_cast<const char *>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (!f)
+    throw std::system_error(errno ? errno : EIO, std::generic_category(), "write " + p.string());
 }
 
-std::string guid_label(const svsm::Guid& g) {
+std::string guid_label(const svsm::Guid &g) {
   auto name = svsm::guid_name(g);
   return name.empty() ? g.to_string() : fmt::format("{} ({})", name, g.to_string());
 }
 
-int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
+int run_attest(const AttestOptions &o, const GlobalOptions &g, Output &out) {
   svsm::AttestRequest req;
   req.nonce = make_nonce(o);
   req.certificates = !o.no_certs;
@@ -136,13 +139,16 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     auto guid = svsm::guid_by_name(o.service);
     if (!guid) guid = svsm::Guid::parse(o.service);
     if (!guid)
-      throw UsageError(fmt::format("--service '{}': use vtpm, uefi-mm or a GUID such as "
-                                   "c476f1eb-0123-45a5-9641-b4e7dde5bfe3", o.service));
+      throw UsageError(
+          fmt::format("--service '{}': use vtpm, uefi-mm or a GUID such as "
+                      "c476f1eb-0123-45a5-9641-b4e7dde5bfe3",
+                      o.service));
     req.service = *guid;
   }
   if (o.manifest_version_given) {
     if (!req.service) throw UsageError("--manifest-version needs --service");
-    req.manifest_version = static_cast<uint32_t>(parse_number_arg("--manifest-version", o.manifest_version, UINT32_MAX));
+    req.manifest_version = static_cast<uint32_t>(
+        parse_number_arg("--manifest-version", o.manifest_version, UINT32_MAX));
   }
 
   const svsm::Expectations expect = parse_expectations(o.v);
@@ -172,10 +178,16 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
       throw svsm::Error(m.error, "ATTEST", std::string(svsm::call_failure_text(m.error)));
     if (m.error) {
       auto rc = svsm::explain_result(m.result, 1, call);
-      throw svsm::Error(m.error, "ATTEST", fmt::format("{}: {}", result_text(m.result, 1, call), rc.cause),
-                        m.result);
+      throw svsm::Error(m.error, "ATTEST",
+                        fmt::format("{}: {}", result_text(m.result, 1, call), rc.cause), m.result);
     }
-    r = {"module", std::move(m.report), std::move(m.manifest), std::move(m.certificates), m.attempts, {}, {}};
+    r = {"module",
+         std::move(m.report),
+         std::move(m.manifest),
+         std::move(m.certificates),
+         m.attempts,
+         {},
+         {}};
   }
 
   // The certificates the SVSM returned, for the hand-off files and --verify.
@@ -189,7 +201,7 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
   std::vector<std::string> written;
   if (!o.out_dir.empty()) {
     fs::create_directories(o.out_dir);
-    auto put = [&](const std::string& name, std::span<const uint8_t> data) {
+    auto put = [&](const std::string &name, std::span<const uint8_t> data) {
       write_file(fs::path(o.out_dir) / name, data);
       written.push_back(name);
     };
@@ -197,8 +209,9 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     put("manifest.bin", r.manifest);
     put("nonce.bin", req.nonce);
     if (!r.certificates.empty()) put("certs.bin", r.certificates);
-    for (auto [name, cert] : {std::pair{"vcek.der", &table_certs.vcek}, std::pair{"vlek.der", &table_certs.vlek},
-                              std::pair{"ask.der", &table_certs.ask}, std::pair{"ark.der", &table_certs.ark}})
+    for (auto [name, cert] :
+         {std::pair{"vcek.der", &table_certs.vcek}, std::pair{"vlek.der", &table_certs.vlek},
+          std::pair{"ask.der", &table_certs.ask}, std::pair{"ark.der", &table_certs.ark}})
       if (svsm::is_der_certificate(cert->der)) put(name, cert->der);
   }
 
@@ -225,23 +238,29 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     doc["call"] = req.service ? "attest-single-service" : "attest-services";
     if (req.service) doc["service"] = req.service->to_string();
     doc["nonce"] = svsm::to_hex(req.nonce);
-    doc["report"] = {{"size", r.report.size()}, {"version", report.version}, {"vmpl", report.vmpl},
-                     {"signed", report.signed_()}, {"emulated", report.emulated()},
+    doc["report"] = {{"size", r.report.size()},
+                     {"version", report.version},
+                     {"vmpl", report.vmpl},
+                     {"signed", report.signed_()},
+                     {"emulated", report.emulated()},
                      {"report_data", svsm::to_hex(report.report_data)},
                      {"measurement", svsm::to_hex(report.measurement)}};
     doc["report_data_matches"] = binds;
-    auto& services = doc["services"] = nlohmann::ordered_json::array();
+    auto &services = doc["services"] = nlohmann::ordered_json::array();
     if (manifest)
-      for (const auto& e : manifest->entries)
-        services.push_back({{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
+      for (const auto &e : manifest->entries)
+        services.push_back(
+            {{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
     doc["manifest_size"] = r.manifest.size();
-    auto& cs = doc["certificates"] = nlohmann::ordered_json::array();
-    for (const auto& c : certs)
-      cs.push_back({{"guid", c.guid.to_string()}, {"name", svsm::guid_name(c.guid)}, {"size", c.length}});
+    auto &cs = doc["certificates"] = nlohmann::ordered_json::array();
+    for (const auto &c : certs)
+      cs.push_back(
+          {{"guid", c.guid.to_string()}, {"name", svsm::guid_name(c.guid)}, {"size", c.length}});
     doc["via"] = r.via;
     if (!r.provider.empty()) doc["provider"] = r.provider;
     if (r.privlevel_floor) doc["privlevel_floor"] = *r.privlevel_floor;
-    doc["attempts"] = r.attempts ? nlohmann::ordered_json(*r.attempts) : nlohmann::ordered_json(nullptr);
+    doc["attempts"] =
+        r.attempts ? nlohmann::ordered_json(*r.attempts) : nlohmann::ordered_json(nullptr);
     if (!o.out_dir.empty()) {
       doc["out"] = o.out_dir;
       doc["files"] = written;
@@ -249,26 +268,32 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     if (verification) doc["verification"] = verification_json(*verification);
     out.document(doc);
   } else {
-    out.print("Attestation report: {} bytes, version {}, VMPL {}, {}\n", r.report.size(), report.version,
-              report.vmpl, report.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
+    out.print("Attestation report: {} bytes, version {}, VMPL {}, {}\n", r.report.size(),
+              report.version, report.vmpl,
+              report.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
     if (r.via == "configfs-tsm")
-      out.print("  via configfs-tsm, provider {}{}\n", r.provider.empty() ? "(unknown)" : r.provider,
+      out.print("  via configfs-tsm, provider {}{}\n",
+                r.provider.empty() ? "(unknown)" : r.provider,
                 r.privlevel_floor ? fmt::format(", privlevel_floor {}", *r.privlevel_floor) : "");
     else
       out.print("  via the svsm_diag module\n");
     if (report.emulated())
-      out.print("  {}\n", out.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware", Tone::warn));
+      out.print("  {}\n",
+                out.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware",
+                         Tone::warn));
     out.print("  REPORT_DATA: {}\n", svsm::to_hex(report.report_data));
     out.print("  REPORT_DATA = SHA-512(nonce || manifest): {}\n",
               binds ? out.tone("yes", Tone::good) : out.tone("NO", Tone::bad));
     if (manifest) {
-      out.print("Services manifest: {} bytes, {} service(s)\n", r.manifest.size(), manifest->entries.size());
-      for (const auto& e : manifest->entries) out.print("  {}: {} bytes\n", guid_label(e.guid), e.length);
+      out.print("Services manifest: {} bytes, {} service(s)\n", r.manifest.size(),
+                manifest->entries.size());
+      for (const auto &e : manifest->entries)
+        out.print("  {}: {} bytes\n", guid_label(e.guid), e.length);
     } else {
       out.print("Service manifest of {}: {} bytes\n", guid_label(*req.service), r.manifest.size());
     }
     out.print("Certificates: {}\n", certs.size());
-    for (const auto& c : certs) out.print("  {}: {} bytes\n", guid_label(c.guid), c.length);
+    for (const auto &c : certs) out.print("  {}: {} bytes\n", guid_label(c.guid), c.length);
     if (!o.out_dir.empty()) out.print("Written to {}: {}\n", o.out_dir, fmt::join(written, " "));
     if (verification) print_verification(out, *verification);
   }
@@ -278,8 +303,10 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
     return verification_exit(*verification);
   }
   if (!binds) {
-    out.error("REPORT_DATA does not equal SHA-512(nonce || manifest): the report does not bind this manifest",
-              "do not trust this report; compare the files written with --out");
+    out.error(
+        "REPORT_DATA does not equal SHA-512(nonce || manifest): the report does not bind this "
+        "manifest",
+        "do not trust this report; compare the files written with --out");
     return exit_failure;
   }
   return exit_ok;
@@ -287,32 +314,44 @@ int run_attest(const AttestOptions& o, const GlobalOptions& g, Output& out) {
 
 }  // namespace
 
-void add_attest(CLI::App& app, Registry& reg) {
+void add_attest(CLI::App &app, Registry &reg) {
   auto o = std::make_shared<AttestOptions>();
-  auto* sub = app.add_subcommand("attest", "Get an SVSM attestation report, services manifest and certificates");
-  sub->add_option("--service", o->service, "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
-  sub->add_option("--manifest-version", o->manifest_version, "Manifest version of the service (with --service)")
+  auto *sub = app.add_subcommand(
+      "attest", "Get an SVSM attestation report, services manifest and certificates");
+  sub->add_option("--service", o->service,
+                  "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
+  sub->add_option("--manifest-version", o->manifest_version,
+                  "Manifest version of the service (with --service)")
       ->type_name("N")
-      ->each([o](const std::string&) { o->manifest_version_given = true; });
-  auto* nonce = sub->add_option("--nonce", o->nonce_hex, "The 64-byte nonce as 128 hex digits (default: random)")
+      ->each([o](const std::string &) { o->manifest_version_given = true; });
+  auto *nonce = sub->add_option("--nonce", o->nonce_hex,
+                                "The 64-byte nonce as 128 hex digits (default: random)")
                     ->type_name("HEX");
-  auto* nonce_file = sub->add_option("--nonce-file", o->nonce_file, "Read the 64-byte nonce from FILE")
-                         ->type_name("FILE");
+  auto *nonce_file =
+      sub->add_option("--nonce-file", o->nonce_file, "Read the 64-byte nonce from FILE")
+          ->type_name("FILE");
   nonce->excludes(nonce_file);
-  sub->add_option("--out", o->out_dir, "Write the evidence (report.bin, manifest.bin, nonce.bin, certs.bin, *.der) to DIR")
+  sub->add_option(
+         "--out", o->out_dir,
+         "Write the evidence (report.bin, manifest.bin, nonce.bin, certs.bin, *.der) to DIR")
       ->type_name("DIR");
   sub->add_flag("--no-certs", o->no_certs, "Do not ask for the certificate table");
   sub->add_option("--cpu", o->cpu, "CPU to issue the call on (default: any)")
-      ->type_name("N")->transform(number_validator(UINT32_MAX));
+      ->type_name("N")
+      ->transform(number_validator(UINT32_MAX));
   sub->add_option("--via", o->via,
-                  "configfs-tsm or module (default: configfs-tsm when the kernel offers SVSM attestation there)")
+                  "configfs-tsm or module (default: configfs-tsm when the kernel offers SVSM "
+                  "attestation there)")
       ->check(CLI::IsMember({"configfs-tsm", "module"}));
-  sub->add_option("--privlevel", o->privlevel, "configfs-tsm privlevel to ask for, 0-3 (default: not set)")
-      ->type_name("N")->transform(number_validator(3));
-  auto* verify = sub->add_flag("--verify", o->verify,
-                               "Verify the report: REPORT_DATA, signature, AMD chain, TCB, expectations");
+  sub->add_option("--privlevel", o->privlevel,
+                  "configfs-tsm privlevel to ask for, 0-3 (default: not set)")
+      ->type_name("N")
+      ->transform(number_validator(3));
+  auto *verify =
+      sub->add_flag("--verify", o->verify,
+                    "Verify the report: REPORT_DATA, signature, AMD chain, TCB, expectations");
   add_verify_options(sub, o->v, verify);
-  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_attest(*o, g, out); });
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_attest(*o, g, out); });
 }
 
 }  // namespace svsmctl

@@ -35,20 +35,23 @@ struct Requirement {
   uint32_t min_version = 1;
 };
 
-Requirement parse_requirement(const std::string& spec) {
+Requirement parse_requirement(const std::string &spec) {
   auto ge = spec.find(">=");
   Requirement r{spec};
   auto name = spec.substr(0, ge);
   auto p = svsm::parse_protocol(name);
   if (!p || name.empty())
-    throw UsageError(fmt::format("--require-protocol '{}': expected NAME or NAME>=VERSION, e.g. attest>=1 "
-                                 "(names: {})", spec, svsm::protocol_names()));
+    throw UsageError(
+        fmt::format("--require-protocol '{}': expected NAME or NAME>=VERSION, e.g. attest>=1 "
+                    "(names: {})",
+                    spec, svsm::protocol_names()));
   if (*p >= SVSM_NR_PROTOCOLS)
     throw UsageError(fmt::format("--require-protocol '{}': svsmctl knows protocols 0-{}", spec,
                                  SVSM_NR_PROTOCOLS - 1));
   r.protocol = *p;
   if (ge != std::string::npos)
-    r.min_version = static_cast<uint32_t>(parse_number_arg("--require-protocol", spec.substr(ge + 2), UINT32_MAX));
+    r.min_version = static_cast<uint32_t>(
+        parse_number_arg("--require-protocol", spec.substr(ge + 2), UINT32_MAX));
   return r;
 }
 
@@ -75,16 +78,18 @@ struct Verdict {
   // The worst problem first: it goes on the status line.
   [[nodiscard]] std::vector<std::string> ordered_problems() const {
     auto p = problems;
-    std::stable_sort(p.begin(), p.end(), [](const auto& x, const auto& y) { return severity(x.first) > severity(y.first); });
+    std::stable_sort(p.begin(), p.end(), [](const auto &x, const auto &y) {
+      return severity(x.first) > severity(y.first);
+    });
     std::vector<std::string> out;
-    for (auto& [st, text] : p) out.push_back(std::move(text));
+    for (auto &[st, text] : p) out.push_back(std::move(text));
     return out;
   }
 };
 
-void check_liveness(const svsm::Status& s, Verdict& v) {
+void check_liveness(const svsm::Status &s, Verdict &v) {
   if (s.liveness.known()) {
-    const auto& l = *s.liveness.value;
+    const auto &l = *s.liveness.value;
     if (l.all_responding()) return;
     std::string hint = l.failures.front().hint.empty() ? "" : " (" + l.failures.front().hint + ")";
     if (l.none_responding()) {
@@ -98,7 +103,8 @@ void check_liveness(const svsm::Status& s, Verdict& v) {
   }
 }
 
-Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector<Requirement>& reqs) {
+Verdict evaluate(const svsm::Status &s, const CheckOptions &o,
+                 const std::vector<Requirement> &reqs) {
   Verdict v;
   switch (s.verdict) {
     case svsm::Verdict::svsm:
@@ -106,7 +112,8 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
       break;
     case svsm::Verdict::svsm_emulated:
       v.summary = fmt::format("emulated SVSM at VMPL {}", s.vmpl.value.value_or(0));
-      if (!o.allow_emulated) v.raise(warning, "the SVSM is the svsm_diag emulator (use --allow-emulated in tests)");
+      if (!o.allow_emulated)
+        v.raise(warning, "the SVSM is the svsm_diag emulator (use --allow-emulated in tests)");
       break;
     case svsm::Verdict::snp_no_svsm:
     case svsm::Verdict::not_snp:
@@ -121,7 +128,8 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
   check_liveness(s, v);
 
   if (o.expect_vmpl) {
-    if (!s.vmpl.known()) v.raise(unknown, "VMPL unknown: " + s.vmpl.unknown);
+    if (!s.vmpl.known())
+      v.raise(unknown, "VMPL unknown: " + s.vmpl.unknown);
     else if (*s.vmpl.value != *o.expect_vmpl)
       v.raise(critical, fmt::format("VMPL is {}, expected {}", *s.vmpl.value, *o.expect_vmpl));
   }
@@ -129,17 +137,20 @@ Verdict evaluate(const svsm::Status& s, const CheckOptions& o, const std::vector
     if (!s.protocols.known()) {
       v.raise(unknown, "protocols unknown: " + s.protocols.unknown);
     } else {
-      for (const auto& r : reqs) {
-        const auto& p = (*s.protocols.value).at(r.protocol);
+      for (const auto &r : reqs) {
+        const auto &p = (*s.protocols.value).at(r.protocol);
         if (!p.offered())
-          v.raise(critical, fmt::format("protocol {} is not offered", r.text.substr(0, r.text.find(">="))));
+          v.raise(critical,
+                  fmt::format("protocol {} is not offered", r.text.substr(0, r.text.find(">="))));
         else if (*p.max_version < r.min_version)
-          v.raise(critical, fmt::format("{}: the SVSM offers up to version {}", r.text, *p.max_version));
+          v.raise(critical,
+                  fmt::format("{}: the SVSM offers up to version {}", r.text, *p.max_version));
       }
     }
   }
   if (o.require_vtpm && s.vtpm.known() && !*s.vtpm.value) v.raise(critical, "no SVSM vTPM");
-  if (o.require_vtpm && !s.vtpm.known() && s.protocols.known()) v.raise(unknown, "vTPM unknown: " + s.vtpm.unknown);
+  if (o.require_vtpm && !s.vtpm.known() && s.protocols.known())
+    v.raise(unknown, "vTPM unknown: " + s.vtpm.unknown);
   if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden &&
       s.calling_areas.value->distinct < s.calling_areas.value->with_ca)
     v.raise(critical, fmt::format("{} CPUs share {} Calling Areas", s.calling_areas.value->with_ca,
@@ -154,45 +165,62 @@ struct Perf {
   std::optional<double> min, max;
 };
 
-std::vector<Perf> perfdata(const svsm::Status& s) {
+std::vector<Perf> perfdata(const svsm::Status &s) {
   std::vector<Perf> p;
-  auto opt = [](const auto& fact, auto&& get) -> std::optional<double> {
+  auto opt = [](const auto &fact, auto &&get) -> std::optional<double> {
     return fact.known() ? std::optional<double>(get(*fact.value)) : std::nullopt;
   };
-  p.push_back({"responding", opt(s.liveness, [](const svsm::Liveness& l) { return l.all_responding() ? 1 : 0; }),
+  p.push_back({"responding",
+               opt(s.liveness, [](const svsm::Liveness &l) { return l.all_responding() ? 1 : 0; }),
                0, 1});
   p.push_back({"cpus_not_responding",
-               opt(s.liveness, [](const svsm::Liveness& l) { return static_cast<double>(l.failures.size()); }), 0,
-               std::nullopt});
+               opt(s.liveness,
+                   [](const svsm::Liveness &l) { return static_cast<double>(l.failures.size()); }),
+               0, std::nullopt});
   p.push_back({"vmpl", opt(s.vmpl, [](uint32_t v) { return v; }), 0, 3});
-  p.push_back({"protocols", opt(s.protocols, [](const std::vector<svsm::ProtocolSupport>& ps) {
-                 return std::count_if(ps.begin(), ps.end(), [](const auto& x) { return x.offered(); });
-               }), 0, SVSM_NR_PROTOCOLS});
-  p.push_back({"cpus_online", opt(s.calling_areas, [](const svsm::CaSummary& c) { return c.online; }), 0,
+  p.push_back({"protocols",
+               opt(s.protocols,
+                   [](const std::vector<svsm::ProtocolSupport> &ps) {
+                     return std::count_if(ps.begin(), ps.end(),
+                                          [](const auto &x) { return x.offered(); });
+                   }),
+               0, SVSM_NR_PROTOCOLS});
+  p.push_back({"cpus_online",
+               opt(s.calling_areas, [](const svsm::CaSummary &c) { return c.online; }), 0,
                std::nullopt});
   std::optional<double> cas;
-  if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden) cas = s.calling_areas.value->distinct;
+  if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden)
+    cas = s.calling_areas.value->distinct;
   p.push_back({"calling_areas", cas, 0, std::nullopt});
   return p;
 }
 
-std::string number(std::optional<double> v) { return v ? fmt::format("{}", *v) : std::string(); }
+std::string number(std::optional<double> v) {
+  return v ? fmt::format("{}", *v) : std::string();
+}
 
 // label=value;warn;crit;min;max, with U for an unmeasured value.
-std::string perfdata_text(const std::vector<Perf>& perf) {
+std::string perfdata_text(const std::vector<Perf> &perf) {
   std::string t;
-  for (const auto& p : perf)
-    t += fmt::format("{}{}={};;;{};{}", t.empty() ? "" : " ", p.label, p.value ? number(p.value) : "U",
-                     number(p.min), number(p.max));
+  for (const auto &p : perf)
+    t += fmt::format("{}{}={};;;{};{}", t.empty() ? "" : " ", p.label,
+                     p.value ? number(p.value) : "U", number(p.min), number(p.max));
   return t;
 }
 
-nlohmann::ordered_json perfdata_json(const std::vector<Perf>& perf) {
-  auto num = [](std::optional<double> v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); };
+nlohmann::ordered_json perfdata_json(const std::vector<Perf> &perf) {
+  auto num = [](std::optional<double> v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  };
   auto a = nlohmann::ordered_json::array();
-  for (const auto& p : perf)
-    a.push_back({{"label", p.label}, {"value", num(p.value)}, {"uom", ""}, {"warn", nullptr},
-                 {"crit", nullptr}, {"min", num(p.min)}, {"max", num(p.max)}});
+  for (const auto &p : perf)
+    a.push_back({{"label", p.label},
+                 {"value", num(p.value)},
+                 {"uom", ""},
+                 {"warn", nullptr},
+                 {"crit", nullptr},
+                 {"min", num(p.min)},
+                 {"max", num(p.max)}});
   return a;
 }
 
@@ -206,7 +234,7 @@ void on_timeout(int) {
   ::_exit(unknown);
 }
 
-void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
+void prepare_timeout(const GlobalOptions &g, unsigned seconds) {
   timeout_len = 0;
   if (g.quiet) return;  // --quiet wins over --json, as everywhere
   std::string line = fmt::format("SVSM UNKNOWN - svsmctl check timed out after {} s", seconds);
@@ -226,7 +254,8 @@ void prepare_timeout(const GlobalOptions& g, unsigned seconds) {
   std::copy_n(text.begin(), timeout_len, timeout_text);
 }
 
-void print_result(const Verdict& v, const std::vector<Perf>& perf, const GlobalOptions& g, Output& out) {
+void print_result(const Verdict &v, const std::vector<Perf> &perf, const GlobalOptions &g,
+                  Output &out) {
   auto problems = v.ordered_problems();
   std::string line = fmt::format("SVSM {} - {}", state_names[v.state], v.summary);
   if (!problems.empty()) line += ": " + problems.front();
@@ -245,11 +274,11 @@ void print_result(const Verdict& v, const std::vector<Perf>& perf, const GlobalO
   }
 }
 
-int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
+int run_check(const CheckOptions &o, const GlobalOptions &g, Output &out) {
   std::vector<Requirement> reqs;
   try {
-    for (const auto& spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
-  } catch (const UsageError& e) {
+    for (const auto &spec : o.require_protocols) reqs.push_back(parse_requirement(spec));
+  } catch (const UsageError &e) {
     return check_usage_error(g, e.what());
   }
   if (o.timeout) {
@@ -266,7 +295,7 @@ int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
     auto s = svsm::collect_status(so);
     v = evaluate(s, o, reqs);
     perf = perfdata(s);
-  } catch (const std::exception& e) {
+  } catch (const std::exception &e) {
     v.summary = "check failed";
     v.raise(unknown, e.what());
   }
@@ -277,7 +306,7 @@ int run_check(const CheckOptions& o, const GlobalOptions& g, Output& out) {
 
 }  // namespace
 
-int check_usage_error(const GlobalOptions& g, const std::string& message) {
+int check_usage_error(const GlobalOptions &g, const std::string &message) {
   Verdict v;
   v.summary = "usage error";
   v.raise(unknown, message + " (see 'svsmctl check --help')");
@@ -286,19 +315,25 @@ int check_usage_error(const GlobalOptions& g, const std::string& message) {
   return unknown;
 }
 
-void add_check(CLI::App& app, Registry& reg) {
+void add_check(CLI::App &app, Registry &reg) {
   auto o = std::make_shared<CheckOptions>();
-  auto* sub = app.add_subcommand("check", "Monitoring-plugin check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
+  auto *sub = app.add_subcommand(
+      "check", "Monitoring-plugin check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
   sub->add_option("--expect-vmpl", o->expect_vmpl, "CRITICAL unless the guest runs at this VMPL")
-      ->type_name("N")->transform(number_validator(3));
-  sub->add_option("--require-protocol", o->require_protocols,
-                  "CRITICAL unless the SVSM offers this protocol, e.g. attest or attest>=1 (repeatable)")
+      ->type_name("N")
+      ->transform(number_validator(3));
+  sub->add_option(
+         "--require-protocol", o->require_protocols,
+         "CRITICAL unless the SVSM offers this protocol, e.g. attest or attest>=1 (repeatable)")
       ->type_name("NAME[>=V]");
   sub->add_flag("--require-vtpm", o->require_vtpm, "CRITICAL unless the SVSM offers a vTPM");
-  sub->add_flag("--allow-emulated", o->allow_emulated, "Accept the emulated SVSM as OK (tests only)");
+  sub->add_flag("--allow-emulated", o->allow_emulated,
+                "Accept the emulated SVSM as OK (tests only)");
   sub->add_option("-t,--timeout", o->timeout, "UNKNOWN after SECONDS (0: no limit)")
-      ->type_name("SECONDS")->transform(number_validator(86400))->capture_default_str();
-  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_check(*o, g, out); });
+      ->type_name("SECONDS")
+      ->transform(number_validator(86400))
+      ->capture_default_str();
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_check(*o, g, out); });
 }
 
 }  // namespace svsmctl

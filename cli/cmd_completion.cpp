@@ -17,46 +17,59 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json tree_json(const CommandSpec& c) {
-  json j = {{"name", c.name()}, {"path", c.key()}, {"description", c.description}, {"hidden", c.hidden},
+json tree_json(const CommandSpec &c) {
+  json j = {{"name", c.name()},
+            {"path", c.key()},
+            {"description", c.description},
+            {"hidden", c.hidden},
             {"fallthrough", c.fallthrough}};
-  json& opts = j["options"] = json::array();
-  for (const auto& o : c.options) {
-    json oj = {{"long", o.longs}, {"short", o.shorts}, {"description", o.description},
-               {"takes_value", o.takes_value}, {"type_name", o.type_name}, {"default", o.default_value},
-               {"repeatable", o.repeatable}, {"required", o.required}, {"hidden", o.hidden},
+  json &opts = j["options"] = json::array();
+  for (const auto &o : c.options) {
+    json oj = {{"long", o.longs},
+               {"short", o.shorts},
+               {"description", o.description},
+               {"takes_value", o.takes_value},
+               {"type_name", o.type_name},
+               {"default", o.default_value},
+               {"repeatable", o.repeatable},
+               {"required", o.required},
+               {"hidden", o.hidden},
                {"choices", o.choices}};
     oj["files"] = o.files.empty() ? json(nullptr) : json(o.files);
     opts.push_back(oj);
   }
-  json& pos = j["positionals"] = json::array();
-  for (const auto& p : c.positionals)
+  json &pos = j["positionals"] = json::array();
+  for (const auto &p : c.positionals)
     pos.push_back({{"name", p.name}, {"description", p.description}, {"required", p.required}});
-  json& subs = j["subcommands"] = json::array();
-  for (const auto& s : c.subcommands) subs.push_back(tree_json(s));
+  json &subs = j["subcommands"] = json::array();
+  for (const auto &s : c.subcommands) subs.push_back(tree_json(s));
   return j;
 }
 
 }  // namespace
 
-void add_completion(CLI::App& app, Registry& reg) {
-  auto* sub = app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
+void add_completion(CLI::App &app, Registry &reg) {
+  auto *sub =
+      app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
   sub->require_subcommand(1);
-  CLI::App* root = &app;
+  CLI::App *root = &app;
 
-  auto script = [root](std::string (*generate)(const CommandSpec&)) {
-    return [root, generate](const GlobalOptions&, Output& out) {
+  auto script = [root](std::string (*generate)(const CommandSpec &)) {
+    return [root, generate](const GlobalOptions &, Output &out) {
       out.print("{}", generate(describe(root, {})));
       return static_cast<int>(exit_ok);
     };
   };
-  reg.add(sub->add_subcommand("bash", "Print the bash completion script"), script(completion::bash_script));
-  reg.add(sub->add_subcommand("zsh", "Print the zsh completion script"), script(completion::zsh_script));
-  reg.add(sub->add_subcommand("fish", "Print the fish completion script"), script(completion::fish_script));
+  reg.add(sub->add_subcommand("bash", "Print the bash completion script"),
+          script(completion::bash_script));
+  reg.add(sub->add_subcommand("zsh", "Print the zsh completion script"),
+          script(completion::zsh_script));
+  reg.add(sub->add_subcommand("fish", "Print the fish completion script"),
+          script(completion::fish_script));
 
   // Hidden (no group): the CLI tree for tests/docs, not a stable interface.
-  auto* tree = sub->add_subcommand("json", "Print the command-line definition as JSON")->group("");
-  reg.add(tree, [root](const GlobalOptions&, Output& out) {
+  auto *tree = sub->add_subcommand("json", "Print the command-line definition as JSON")->group("");
+  reg.add(tree, [root](const GlobalOptions &, Output &out) {
     auto doc = json_header("completion json");
     doc["cli"] = tree_json(describe(root, {}));
     out.document(doc);

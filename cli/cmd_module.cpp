@@ -28,12 +28,14 @@ std::string_view state_text(svsm::ModuleState s) {
   return "unknown";
 }
 
-std::string options_text(const LoadOptions& o) {
+std::string options_text(const LoadOptions &o) {
   std::string opts;
   if (!o.backend.empty()) opts = "backend=" + o.backend;
-  for (const auto& p : o.params) {
-    if (p.find('=') == std::string::npos || p.front() == '=' || p.find_first_of(" \t\n") != std::string::npos)
-      throw UsageError("--param '" + p + "': expected KEY=VALUE with no spaces, e.g. --param emu_vmpl=1");
+  for (const auto &p : o.params) {
+    if (p.find('=') == std::string::npos || p.front() == '=' ||
+        p.find_first_of(" \t\n") != std::string::npos)
+      throw UsageError("--param '" + p +
+                       "': expected KEY=VALUE with no spaces, e.g. --param emu_vmpl=1");
     if (p.rfind("backend=", 0) == 0 && !o.backend.empty())
       throw UsageError("--param backend=... and --backend both given; use --backend");
     opts += (opts.empty() ? "" : " ") + p;
@@ -41,7 +43,7 @@ std::string options_text(const LoadOptions& o) {
   return opts;
 }
 
-int run_load(const LoadOptions& o, const GlobalOptions& g, Output& out) {
+int run_load(const LoadOptions &o, const GlobalOptions &g, Output &out) {
   bool loaded = svsm::load_module(options_text(o), svsm::module_name, o.reload);
   if (g.json) {
     auto doc = json_header("module load");
@@ -56,7 +58,7 @@ int run_load(const LoadOptions& o, const GlobalOptions& g, Output& out) {
   return exit_ok;
 }
 
-int run_unload(const GlobalOptions& g, Output& out) {
+int run_unload(const GlobalOptions &g, Output &out) {
   bool unloaded = svsm::unload_module();
   if (g.json) {
     auto doc = json_header("module unload");
@@ -68,49 +70,58 @@ int run_unload(const GlobalOptions& g, Output& out) {
   return exit_ok;
 }
 
-int run_module_status(const GlobalOptions& g, Output& out) {
+int run_module_status(const GlobalOptions &g, Output &out) {
   auto st = svsm::module_status();
   if (g.json) {
     auto doc = json_header("module status");
     doc["state"] = svsm::module_state_name(st.state);
     doc["installed"] = st.installed;
     doc["path"] = st.path ? nlohmann::ordered_json(*st.path) : nlohmann::ordered_json(nullptr);
-    doc["version"] = st.version ? nlohmann::ordered_json(*st.version) : nlohmann::ordered_json(nullptr);
-    doc["refcount"] = st.refcount ? nlohmann::ordered_json(*st.refcount) : nlohmann::ordered_json(nullptr);
+    doc["version"] =
+        st.version ? nlohmann::ordered_json(*st.version) : nlohmann::ordered_json(nullptr);
+    doc["refcount"] =
+        st.refcount ? nlohmann::ordered_json(*st.refcount) : nlohmann::ordered_json(nullptr);
     doc["parameters"] = st.parameters;
     out.document(doc);
   } else {
-    out.print("svsm_diag: {}{}\n", state_text(st.state), st.version ? ", version " + *st.version : "");
+    out.print("svsm_diag: {}{}\n", state_text(st.state),
+              st.version ? ", version " + *st.version : "");
     out.print("  file: {}\n", st.path.value_or("not installed for this kernel"));
     if (st.refcount) out.print("  users: {}\n", *st.refcount);
-    for (const auto& [k, v] : st.parameters) out.print("  {} = {}\n", k, v);
+    for (const auto &[k, v] : st.parameters) out.print("  {} = {}\n", k, v);
   }
-  return st.state == svsm::ModuleState::live || st.state == svsm::ModuleState::builtin ? exit_ok
-                                                                                       : exit_unavailable;
+  return st.state == svsm::ModuleState::live || st.state == svsm::ModuleState::builtin
+             ? exit_ok
+             : exit_unavailable;
 }
 
 }  // namespace
 
-void add_module(CLI::App& app, Registry& reg) {
-  auto* mod = app.add_subcommand("module", "Load, unload or inspect the svsm_diag kernel module");
+void add_module(CLI::App &app, Registry &reg) {
+  auto *mod = app.add_subcommand("module", "Load, unload or inspect the svsm_diag kernel module");
   mod->require_subcommand(1);
 
   auto lo = std::make_shared<LoadOptions>();
-  auto* load = mod->add_subcommand("load", "Load svsm_diag (through libkmod, as modprobe does)");
+  auto *load = mod->add_subcommand("load", "Load svsm_diag (through libkmod, as modprobe does)");
   load->add_option("--backend", lo->backend,
-                   "auto (SEV-SNP when under an SVSM), snp (or fail), emulated (the emulated SVSM, for tests)")
+                   "auto (SEV-SNP when under an SVSM), snp (or fail), emulated (the emulated SVSM, "
+                   "for tests)")
       ->check(CLI::IsMember({"auto", "snp", "emulated"}));
-  load->add_option("--param", lo->params, "A further module parameter, KEY=VALUE (see modinfo svsm_diag)")
+  load->add_option("--param", lo->params,
+                   "A further module parameter, KEY=VALUE (see modinfo svsm_diag)")
       ->type_name("KEY=VALUE");
-  load->add_flag("--reload", lo->reload,
-                 "If svsm_diag is loaded with other parameter values, unload it and load it with these");
-  reg.add(load, [lo](const GlobalOptions& g, Output& out) { return run_load(*lo, g, out); });
+  load->add_flag(
+      "--reload", lo->reload,
+      "If svsm_diag is loaded with other parameter values, unload it and load it with these");
+  reg.add(load, [lo](const GlobalOptions &g, Output &out) { return run_load(*lo, g, out); });
 
-  auto* unload = mod->add_subcommand("unload", "Unload svsm_diag (refused while /dev/svsm_diag is open)");
-  reg.add(unload, [](const GlobalOptions& g, Output& out) { return run_unload(g, out); });
+  auto *unload =
+      mod->add_subcommand("unload", "Unload svsm_diag (refused while /dev/svsm_diag is open)");
+  reg.add(unload, [](const GlobalOptions &g, Output &out) { return run_unload(g, out); });
 
-  auto* status = mod->add_subcommand("status", "Show whether svsm_diag is installed and loaded, and its parameters");
-  reg.add(status, [](const GlobalOptions& g, Output& out) { return run_module_status(g, out); });
+  auto *status = mod->add_subcommand(
+      "status", "Show whether svsm_diag is installed and loaded, and its parameters");
+  reg.add(status, [](const GlobalOptions &g, Output &out) { return run_module_status(g, out); });
 }
 
 }  // namespace svsmctl

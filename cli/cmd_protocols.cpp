@@ -18,7 +18,7 @@ struct ProtocolsOptions {
   CpuChoice cpu;
 };
 
-int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out) {
+int run_protocols(const ProtocolsOptions &o, const GlobalOptions &g, Output &out) {
   auto dev = open_device(g);
   (void)require_svsm(dev, "protocols");
   uint32_t cpu = select_cpus(dev, o.cpu, false).front();
@@ -28,8 +28,8 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
   p.field({}, "cpu", {}, cpu, To::json);
   p.table("protocols", "{:>3}  {:<8} {:<9} {:<9} {:<13} {}\n",
           {"NR", "NAME", "OFFERED", "VERSIONS", "DEFINED BY", "DESCRIPTION"});
-  for (const auto& proto : svsm::known_protocols()) {
-    const auto& s = support.at(proto.number);
+  for (const auto &proto : svsm::known_protocols()) {
+    const auto &s = support.at(proto.number);
     using json = nlohmann::ordered_json;
     p.cell("protocol", std::to_string(proto.number), proto.number);
     p.cell("name", std::string(proto.name), proto.name);
@@ -37,7 +37,8 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
     p.cell("offered", s.offered() ? p.tone("yes", Tone::good) : "no", s.offered());
     p.cell("min_version", {}, s.offered() ? json(*s.min_version) : json(nullptr), To::json);
     p.cell("max_version", {}, s.offered() ? json(*s.max_version) : json(nullptr), To::json);
-    p.cell({}, s.offered() ? fmt::format("{}-{}", *s.min_version, *s.max_version) : "-", {}, To::text);
+    p.cell({}, s.offered() ? fmt::format("{}-{}", *s.min_version, *s.max_version) : "-", {},
+           To::text);
     p.cell({}, std::string(proto.defined_by), {}, To::text);
     p.cell({}, std::string(proto.description), {}, To::text);
     p.end_row();
@@ -49,12 +50,14 @@ int run_protocols(const ProtocolsOptions& o, const GlobalOptions& g, Output& out
 
 }  // namespace
 
-void add_protocols(CLI::App& app, Registry& reg) {
+void add_protocols(CLI::App &app, Registry &reg) {
   auto o = std::make_shared<ProtocolsOptions>();
-  auto* sub = app.add_subcommand("protocols", "Ask the SVSM which protocols and versions it offers");
+  auto *sub =
+      app.add_subcommand("protocols", "Ask the SVSM which protocols and versions it offers");
   sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")
-      ->type_name("N")->transform(number_validator(UINT32_MAX));
-  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_protocols(*o, g, out); });
+      ->type_name("N")
+      ->transform(number_validator(UINT32_MAX));
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_protocols(*o, g, out); });
 }
 
 }  // namespace svsmctl

@@ -26,12 +26,13 @@ struct StatusOptions {
 
 // node_exporter's textfile collector reads *.prom: write a temporary file in
 // the same directory and rename it, so it never sees half a file.
-void write_textfile(const std::string& dir, const std::string& text) {
+void write_textfile(const std::string &dir, const std::string &text) {
   namespace fs = std::filesystem;
   const fs::path final_path = fs::path(dir) / "svsmctl.prom";
   std::string tmpl = (fs::path(dir) / ".svsmctl.prom.XXXXXX").string();
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "write " + final_path.string());
+  if (fd < 0)
+    throw std::system_error(errno, std::generic_category(), "write " + final_path.string());
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;
   ok = ::fchmod(fd, 0644) == 0 && ok;
@@ -43,23 +44,20 @@ void write_textfile(const std::string& dir, const std::string& text) {
   }
 }
 
-int status_exit_code(const svsm::Status& s) {
+int status_exit_code(const svsm::Status &s) {
   // An SVSM that does not answer on some CPU is an SVSM failure.
   if (svsm::svsm_not_responding(s)) return exit_svsm_error;
   switch (s.verdict) {
     case svsm::Verdict::svsm:
-    case svsm::Verdict::svsm_emulated:
-      return exit_ok;
+    case svsm::Verdict::svsm_emulated: return exit_ok;
     case svsm::Verdict::snp_no_svsm:
-    case svsm::Verdict::not_snp:
-      return exit_not_svsm;
-    case svsm::Verdict::unknown:
-      return exit_unavailable;
+    case svsm::Verdict::not_snp: return exit_not_svsm;
+    case svsm::Verdict::unknown: return exit_unavailable;
   }
   return exit_failure;
 }
 
-int run_status(const StatusOptions& o, const GlobalOptions& g, Output& out) {
+int run_status(const StatusOptions &o, const GlobalOptions &g, Output &out) {
   std::string format = g.json ? "json" : o.format;
   if (g.json && o.format != "text" && o.format != "json")
     throw UsageError("--json and --format " + o.format + " contradict each other");
@@ -81,9 +79,10 @@ int run_status(const StatusOptions& o, const GlobalOptions& g, Output& out) {
 
 }  // namespace
 
-void add_status(CLI::App& app, Registry& reg) {
+void add_status(CLI::App &app, Registry &reg) {
   auto o = std::make_shared<StatusOptions>();
-  auto* sub = app.add_subcommand("status", "Say whether this guest runs under an SVSM, and what it offers");
+  auto *sub =
+      app.add_subcommand("status", "Say whether this guest runs under an SVSM, and what it offers");
   sub->add_option("-f,--format", o->format, "Output format: text, json or prometheus")
       ->check(CLI::IsMember({"text", "json", "prometheus"}))
       ->capture_default_str();
@@ -92,7 +91,7 @@ void add_status(CLI::App& app, Registry& reg) {
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
   sub->add_flag("--no-query", o->no_query, "Make no SVSM calls (protocols and vTPM stay unknown)");
-  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_status(*o, g, out); });
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_status(*o, g, out); });
 }
 
 }  // namespace svsmctl

@@ -26,7 +26,7 @@ struct VerifyCmdOptions {
   VerifyOptions v;
 };
 
-std::optional<std::vector<uint8_t>> read_optional(const fs::path& p) {
+std::optional<std::vector<uint8_t>> read_optional(const fs::path &p) {
   std::error_code ec;
   if (!fs::exists(p, ec)) return std::nullopt;
   std::ifstream in(p, std::ios::binary);
@@ -34,26 +34,30 @@ std::optional<std::vector<uint8_t>> read_optional(const fs::path& p) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
+int run_verify(const VerifyCmdOptions &o, const GlobalOptions &g, Output &out) {
   const fs::path dir(o.dir);
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    throw UsageError(fmt::format("'{}' is not a directory: give the directory 'svsmctl attest --out' wrote", o.dir));
+    throw UsageError(fmt::format(
+        "'{}' is not a directory: give the directory 'svsmctl attest --out' wrote", o.dir));
   const svsm::Expectations expect = parse_expectations(o.v);
 
   const fs::path report_path = o.report.empty() ? dir / "report.bin" : fs::path(o.report);
   auto report = read_optional(report_path);
   if (!report)
-    throw UsageError(fmt::format("{}: no such file; give the report with --report FILE", report_path.string()));
+    throw UsageError(
+        fmt::format("{}: no such file; give the report with --report FILE", report_path.string()));
   if (report->size() < svsm::kSnpReportSize)
-    throw svsm::ParseError(fmt::format("{}: {} bytes is shorter than the {}-byte ATTESTATION_REPORT",
-                                       report_path.string(), report->size(), svsm::kSnpReportSize));
+    throw svsm::ParseError(
+        fmt::format("{}: {} bytes is shorter than the {}-byte ATTESTATION_REPORT",
+                    report_path.string(), report->size(), svsm::kSnpReportSize));
 
   auto nonce = read_optional(dir / "nonce.bin");
   auto manifest = read_optional(dir / "manifest.bin");
   if (nonce.has_value() != manifest.has_value())
     throw UsageError(fmt::format("{} has {} but not {}: REPORT_DATA needs both", o.dir,
-                                 nonce ? "nonce.bin" : "manifest.bin", nonce ? "manifest.bin" : "nonce.bin"));
+                                 nonce ? "nonce.bin" : "manifest.bin",
+                                 nonce ? "manifest.bin" : "nonce.bin"));
 
   // Certificates, first found wins: --certs DIR, then the files in DIR
   // (snpguest's layout), then certs.bin (svsmctl's), then a certificate
@@ -65,9 +69,11 @@ int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
     certs = svsm::certs_from_dir(o.v.certs_dir);
   }
   certs.fill_from(svsm::certs_from_dir(dir));
-  if (auto table = read_optional(dir / "certs.bin")) certs.fill_from(svsm::certs_from_table(*table));
+  if (auto table = read_optional(dir / "certs.bin"))
+    certs.fill_from(svsm::certs_from_table(*table));
   if (report->size() > svsm::kSnpReportSize)
-    certs.fill_from(svsm::certs_from_table(std::span<const uint8_t>(*report).subspan(svsm::kSnpReportSize)));
+    certs.fill_from(
+        svsm::certs_from_table(std::span<const uint8_t>(*report).subspan(svsm::kSnpReportSize)));
 
   svsm::VerifyInput in;
   in.report = *report;
@@ -82,7 +88,8 @@ int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
 
   std::optional<svsm::ServicesManifest> services;
   if (manifest && manifest->size() >= 16 &&
-      svsm::Guid::from_le_bytes(std::span<const uint8_t>(*manifest).first<16>()) == svsm::kServicesManifestGuid)
+      svsm::Guid::from_le_bytes(std::span<const uint8_t>(*manifest).first<16>()) ==
+          svsm::kServicesManifestGuid)
     services = svsm::parse_services_manifest(*manifest);
 
   if (g.json) {
@@ -91,24 +98,29 @@ int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
     doc["report_file"] = report_path.string();
     doc["verification"] = verification_json(result);
     doc["report"] = report_json(parsed, result.product);
-    auto& s = doc["services"] = nlohmann::ordered_json::array();
+    auto &s = doc["services"] = nlohmann::ordered_json::array();
     if (services)
-      for (const auto& e : services->entries)
-        s.push_back({{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
+      for (const auto &e : services->entries)
+        s.push_back(
+            {{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
     out.document(doc);
   } else {
-    out.print("Report {}: version {}, VMPL {}, policy {}, {}\n", report_path.string(), parsed.version, parsed.vmpl,
-              hex(parsed.policy), parsed.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
+    out.print("Report {}: version {}, VMPL {}, policy {}, {}\n", report_path.string(),
+              parsed.version, parsed.vmpl, hex(parsed.policy),
+              parsed.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
     out.print("  MEASUREMENT: {}\n", svsm::to_hex(parsed.measurement));
-    out.print("  REPORTED_TCB: {}\n", svsm::tcb_text(svsm::decode_tcb(parsed.reported_tcb, result.product)));
+    out.print("  REPORTED_TCB: {}\n",
+              svsm::tcb_text(svsm::decode_tcb(parsed.reported_tcb, result.product)));
     if (services) {
       out.print("Services manifest: {} service(s)\n", services->entries.size());
-      for (const auto& e : services->entries) {
+      for (const auto &e : services->entries) {
         auto name = svsm::guid_name(e.guid);
-        out.print("  {}{}: {} bytes\n", e.guid.to_string(), name.empty() ? "" : fmt::format(" ({})", name), e.length);
+        out.print("  {}{}: {} bytes\n", e.guid.to_string(),
+                  name.empty() ? "" : fmt::format(" ({})", name), e.length);
       }
     } else if (manifest) {
-      out.print("Manifest: {} bytes, not a services table (a single service's manifest)\n", manifest->size());
+      out.print("Manifest: {} bytes, not a services table (a single service's manifest)\n",
+                manifest->size());
     }
     print_verification(out, result);
   }
@@ -117,13 +129,15 @@ int run_verify(const VerifyCmdOptions& o, const GlobalOptions& g, Output& out) {
 
 }  // namespace
 
-void add_verify(CLI::App& app, Registry& reg) {
+void add_verify(CLI::App &app, Registry &reg) {
   auto o = std::make_shared<VerifyCmdOptions>();
-  auto* sub = app.add_subcommand("verify", "Verify attestation evidence in a directory (attest --out, snpguest)");
+  auto *sub = app.add_subcommand(
+      "verify", "Verify attestation evidence in a directory (attest --out, snpguest)");
   sub->add_option("DIR", o->dir, "The evidence directory")->required()->type_name("DIR");
-  sub->add_option("--report", o->report, "The report file (default: DIR/report.bin)")->type_name("FILE");
+  sub->add_option("--report", o->report, "The report file (default: DIR/report.bin)")
+      ->type_name("FILE");
   add_verify_options(sub, o->v);
-  reg.add(sub, [o](const GlobalOptions& g, Output& out) { return run_verify(*o, g, out); });
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_verify(*o, g, out); });
 }
 
 }  // namespace svsmctl

@@ -13,12 +13,15 @@
 
 namespace svsmctl {
 
-svsm::Device open_device(const GlobalOptions& g) { return svsm::Device::open(g.device); }
+svsm::Device open_device(const GlobalOptions &g) {
+  return svsm::Device::open(g.device);
+}
 
-svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation) {
-  const auto& info = dev.info();
+svsm::Info require_svsm(const svsm::Device &dev, std::string_view operation) {
+  const auto &info = dev.info();
   if (info.backend == svsm::Backend::none)
-    throw svsm::Error(ENODEV, std::string(operation), std::string(svsm::no_svsm_reason_text(info.reason)));
+    throw svsm::Error(ENODEV, std::string(operation),
+                      std::string(svsm::no_svsm_reason_text(info.reason)));
   return info;
 }
 
@@ -28,10 +31,12 @@ std::string number_problem(std::string_view text, uint64_t max) {
   auto v = svsm::parse_u64(text);
   if (!v) {
     // All digits but no value: it overflowed 64 bits.
-    std::string_view digits = text.substr(text.size() > 2 && (text[1] == 'x' || text[1] == 'X') ? 2 : 0);
+    std::string_view digits =
+        text.substr(text.size() > 2 && (text[1] == 'x' || text[1] == 'X') ? 2 : 0);
     bool hex = digits.size() != text.size();
     bool all_digits = std::all_of(digits.begin(), digits.end(), [hex](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) || (hex && std::isxdigit(static_cast<unsigned char>(c)));
+      return std::isdigit(static_cast<unsigned char>(c)) ||
+             (hex && std::isxdigit(static_cast<unsigned char>(c)));
     });
     if (all_digits && !digits.empty()) return fmt::format("too large: at most {}", max);
     return "not a number (use decimal or 0x-prefixed hex)";
@@ -42,7 +47,7 @@ std::string number_problem(std::string_view text, uint64_t max) {
 
 CLI::Validator number_validator(uint64_t max) {
   return CLI::Validator(
-      [max](std::string& text) -> std::string {
+      [max](std::string &text) -> std::string {
         std::string problem = number_problem(text, max);
         if (!problem.empty()) return fmt::format("'{}': {}", text, problem);
         text = std::to_string(*svsm::parse_u64(text));
@@ -51,28 +56,32 @@ CLI::Validator number_validator(uint64_t max) {
       "");
 }
 
-void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what) {
-  auto* cpu = sub->add_option("--cpu", choice.cpu, fmt::format("CPU to {} on", what))
-                  ->type_name("N")->transform(number_validator(UINT32_MAX));
-  auto* all = sub->add_flag("--all-cpus", choice.all, fmt::format("{} on every online CPU", what));
+void add_cpu_options(CLI::App *sub, CpuChoice &choice, std::string_view what) {
+  auto *cpu = sub->add_option("--cpu", choice.cpu, fmt::format("CPU to {} on", what))
+                  ->type_name("N")
+                  ->transform(number_validator(UINT32_MAX));
+  auto *all = sub->add_flag("--all-cpus", choice.all, fmt::format("{} on every online CPU", what));
   cpu->excludes(all);
 }
 
-std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice, bool default_all) {
-  const auto& info = dev.info();
+std::vector<uint32_t> select_cpus(const svsm::Device &dev, const CpuChoice &choice,
+                                  bool default_all) {
+  const auto &info = dev.info();
   if (choice.cpu) {
     // One CPU named: ask about that one only (on SNP each GET_CPU is a
     // round trip worth saving).
     uint32_t c = *choice.cpu;
     if (c >= info.nr_cpu_ids)
-      throw UsageError(fmt::format("--cpu {}: no such CPU (CPU ids here are 0-{})", c, info.nr_cpu_ids - 1));
+      throw UsageError(
+          fmt::format("--cpu {}: no such CPU (CPU ids here are 0-{})", c, info.nr_cpu_ids - 1));
     bool online = false;
     try {
       online = dev.cpu(c).online;
-    } catch (const svsm::Error& e) {
+    } catch (const svsm::Error &e) {
       if (e.errno_value() != ENXIO) throw;  // not a possible CPU: as good as offline
     }
-    if (!online) throw UsageError(fmt::format("--cpu {}: CPU {} is offline (see 'svsmctl cpus')", c, c));
+    if (!online)
+      throw UsageError(fmt::format("--cpu {}: CPU {} is offline (see 'svsmctl cpus')", c, c));
     return {c};
   }
   auto online = dev.online_cpus();
@@ -81,8 +90,9 @@ std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choi
 }
 
 std::string numeric_problem(std::string_view text, uint64_t max) {
-  if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) && text.front() != '-' &&
-      text.front() != '+' && !std::isspace(static_cast<unsigned char>(text.front())))
+  if (!text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) &&
+      text.front() != '-' && text.front() != '+' &&
+      !std::isspace(static_cast<unsigned char>(text.front())))
     return {};
   return number_problem(text, max);
 }
@@ -93,7 +103,8 @@ uint64_t parse_number_arg(std::string_view arg, std::string_view text, uint64_t 
   return *svsm::parse_u64(text);
 }
 
-std::string result_text(uint32_t code, std::optional<uint32_t> protocol, std::optional<uint32_t> call) {
+std::string result_text(uint32_t code, std::optional<uint32_t> protocol,
+                        std::optional<uint32_t> call) {
   auto rc = svsm::explain_result(code, protocol, call);
   return fmt::format("{} ({:#x})", rc.name, code);
 }
@@ -108,7 +119,7 @@ nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protoc
 }
 
 std::string errno_name(int err) {
-  const char* n = strerrorname_np(err);
+  const char *n = strerrorname_np(err);
   return n ? n : std::to_string(err);
 }
 

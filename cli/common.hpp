@@ -16,11 +16,11 @@
 
 namespace svsmctl {
 
-[[nodiscard]] svsm::Device open_device(const GlobalOptions& g);
+[[nodiscard]] svsm::Device open_device(const GlobalOptions &g);
 
 // The module's info, or svsm::Error(ENODEV) with the module's reason when
 // there is no SVSM to talk to.
-svsm::Info require_svsm(const svsm::Device& dev, std::string_view operation);
+svsm::Info require_svsm(const svsm::Device &dev, std::string_view operation);
 
 // For numeric options: decimal or 0x hex up to max, like parse_number_arg;
 // rewrites the value in decimal so that CLI11 never reads "010" as octal.
@@ -31,8 +31,8 @@ struct CpuChoice {
   std::optional<uint32_t> cpu;
   bool all = false;
 };
-void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
-[[nodiscard]] std::vector<uint32_t> select_cpus(const svsm::Device& dev, const CpuChoice& choice,
+void add_cpu_options(CLI::App *sub, CpuChoice &choice, std::string_view what);
+[[nodiscard]] std::vector<uint32_t> select_cpus(const svsm::Device &dev, const CpuChoice &choice,
                                                 bool default_all);
 
 // What is wrong with a number argument (empty, negative, too large, not a
@@ -50,7 +50,8 @@ void add_cpu_options(CLI::App* sub, CpuChoice& choice, std::string_view what);
 // "SVSM_ERR_BUSY (0x80000007)"
 [[nodiscard]] std::string result_text(uint32_t code, std::optional<uint32_t> protocol = {},
                                       std::optional<uint32_t> call = {});
-[[nodiscard]] nlohmann::ordered_json result_json(uint32_t code, std::optional<uint32_t> protocol = {},
+[[nodiscard]] nlohmann::ordered_json result_json(uint32_t code,
+                                                 std::optional<uint32_t> protocol = {},
                                                  std::optional<uint32_t> call = {});
 [[nodiscard]] std::string errno_name(int err);
 

@@ -4,9 +4,9 @@
 // (completion_bash.cpp, completion_zsh.cpp, completion_fish.cpp).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <CLI/CLI.hpp>
 
 #include <string>
 #include <string_view>
@@ -47,27 +47,28 @@ struct CommandSpec {
   [[nodiscard]] std::string name() const { return path.empty() ? "svsmctl" : path.back(); }
 };
 
-[[nodiscard]] CommandSpec describe(CLI::App* app, std::vector<std::string> path);
+[[nodiscard]] CommandSpec describe(CLI::App *app, std::vector<std::string> path);
 
 // The options a command accepts: its own, then, when it falls through, its
 // parent's (svsmctl status --json works), without the names it redefines
 // (every command has its own --help). Hidden options are left out.
-[[nodiscard]] std::vector<OptionSpec> effective_options(const std::vector<const CommandSpec*>& chain);
-[[nodiscard]] std::vector<std::string> option_words(const OptionSpec& o);
-[[nodiscard]] std::vector<const CommandSpec*> visible_subcommands(const CommandSpec& c);
+[[nodiscard]] std::vector<OptionSpec> effective_options(
+    const std::vector<const CommandSpec *> &chain);
+[[nodiscard]] std::vector<std::string> option_words(const OptionSpec &o);
+[[nodiscard]] std::vector<const CommandSpec *> visible_subcommands(const CommandSpec &c);
 
 // Calls fn(command, chain from the root to it) for every visible command.
 template <typename F>
-void walk(const CommandSpec& c, std::vector<const CommandSpec*>& chain, F&& fn) {
+void walk(const CommandSpec &c, std::vector<const CommandSpec *> &chain, F &&fn) {
   chain.push_back(&c);
   fn(c, chain);
-  for (const auto* s : visible_subcommands(c)) walk(*s, chain, fn);
+  for (const auto *s : visible_subcommands(c)) walk(*s, chain, fn);
   chain.pop_back();
 }
 
 template <typename F>
-void walk(const CommandSpec& root, F&& fn) {
-  std::vector<const CommandSpec*> chain;
+void walk(const CommandSpec &root, F &&fn) {
+  std::vector<const CommandSpec *> chain;
   walk(root, chain, fn);
 }
 
@@ -75,8 +76,8 @@ void walk(const CommandSpec& root, F&& fn) {
 // The comment every generated script starts with.
 [[nodiscard]] std::string header(std::string_view shell);
 
-[[nodiscard]] std::string bash_script(const CommandSpec& root);
-[[nodiscard]] std::string zsh_script(const CommandSpec& root);
-[[nodiscard]] std::string fish_script(const CommandSpec& root);
+[[nodiscard]] std::string bash_script(const CommandSpec &root);
+[[nodiscard]] std::string zsh_script(const CommandSpec &root);
+[[nodiscard]] std::string fish_script(const CommandSpec &root);
 
 }  // namespace svsmctl::completion

@@ -9,15 +9,17 @@
 
 namespace svsmctl::completion {
 
-std::string bash_script(const CommandSpec& root) {
+std::string bash_script(const CommandSpec &root) {
   std::string subs, opts, values;
-  walk(root, [&](const CommandSpec& c, const std::vector<const CommandSpec*>& chain) {
+  walk(root, [&](const CommandSpec &c, const std::vector<const CommandSpec *> &chain) {
     std::vector<std::string> names;
-    for (const auto* s : visible_subcommands(c)) names.push_back(s->name());
-    if (!names.empty()) subs += fmt::format("        {}) REPLY={} ;;\n", sh_quote(c.key()), sh_quote(fmt::format("{}", fmt::join(names, " "))));
+    for (const auto *s : visible_subcommands(c)) names.push_back(s->name());
+    if (!names.empty())
+      subs += fmt::format("        {}) REPLY={} ;;\n", sh_quote(c.key()),
+                          sh_quote(fmt::format("{}", fmt::join(names, " "))));
 
     std::vector<std::string> words;
-    for (const auto& o : effective_options(chain)) {
+    for (const auto &o : effective_options(chain)) {
       auto w = option_words(o);
       words.insert(words.end(), w.begin(), w.end());
       if (!o.takes_value) continue;
@@ -25,14 +27,14 @@ std::string bash_script(const CommandSpec& root) {
                          : !o.files.empty() ? o.files
                                             : "value";
       std::vector<std::string> keys;
-      for (const auto& word : w) keys.push_back(sh_quote(c.key() + "|" + word));
+      for (const auto &word : w) keys.push_back(sh_quote(c.key() + "|" + word));
       values += fmt::format("        {}) REPLY={} ;;\n", fmt::join(keys, "|"), sh_quote(kind));
     }
     // A command with neither subcommands nor positionals offers its options
     // on an empty word; the others wait for a '-'.
     bool leaf = c.subcommands.empty() && c.positionals.empty();
-    opts += fmt::format("        {}) REPLY={}{} ;;\n", sh_quote(c.key()), sh_quote(fmt::format("{}", fmt::join(words, " "))),
-                        leaf ? "; leaf=1" : "");
+    opts += fmt::format("        {}) REPLY={}{} ;;\n", sh_quote(c.key()),
+                        sh_quote(fmt::format("{}", fmt::join(words, " "))), leaf ? "; leaf=1" : "");
   });
 
   return header("bash") + fmt::format(R"(

@@ -22,25 +22,30 @@ std::string fish_quote(std::string_view s) {
 
 }  // namespace
 
-std::string fish_script(const CommandSpec& root) {
+std::string fish_script(const CommandSpec &root) {
   std::vector<std::string> sub_keys, value_keys;
   std::string completes;
-  walk(root, [&](const CommandSpec& c, const std::vector<const CommandSpec*>& chain) {
+  walk(root, [&](const CommandSpec &c, const std::vector<const CommandSpec *> &chain) {
     std::string cond = fish_quote(fmt::format("__svsmctl_is '{}'", c.key()));
-    for (const auto* s : visible_subcommands(c)) {
+    for (const auto *s : visible_subcommands(c)) {
       sub_keys.push_back(fish_quote(c.key() + "|" + s->name()));
-      completes += fmt::format("complete -c svsmctl -n {} -a {} -d {}\n", cond, s->name(), fish_quote(s->description));
+      completes += fmt::format("complete -c svsmctl -n {} -a {} -d {}\n", cond, s->name(),
+                               fish_quote(s->description));
     }
-    for (const auto& o : effective_options(chain)) {
+    for (const auto &o : effective_options(chain)) {
       std::string line = fmt::format("complete -c svsmctl -n {}", cond);
-      for (const auto& s : o.shorts) line += " -s " + s;
-      for (const auto& l : o.longs) line += " -l " + l;
+      for (const auto &s : o.shorts) line += " -s " + s;
+      for (const auto &l : o.longs) line += " -l " + l;
       if (o.takes_value) {
-        for (const auto& w : option_words(o)) value_keys.push_back(fish_quote(c.key() + "|" + w));
-        if (!o.choices.empty()) line += " -x -a " + fish_quote(fmt::format("{}", fmt::join(o.choices, " ")));
-        else if (o.files == "file") line += " -r -F";
-        else if (o.files == "dir") line += " -x -a '(__fish_complete_directories)'";
-        else line += " -x";
+        for (const auto &w : option_words(o)) value_keys.push_back(fish_quote(c.key() + "|" + w));
+        if (!o.choices.empty())
+          line += " -x -a " + fish_quote(fmt::format("{}", fmt::join(o.choices, " ")));
+        else if (o.files == "file")
+          line += " -r -F";
+        else if (o.files == "dir")
+          line += " -x -a '(__fish_complete_directories)'";
+        else
+          line += " -x";
       }
       completes += line + " -d " + fish_quote(o.description) + "\n";
     }
@@ -78,7 +83,8 @@ set -g __svsmctl_value_options {}
 
 complete -c svsmctl -f
 {})",
-                                      fmt::join(sub_keys, " "), fmt::join(value_keys, " "), completes);
+                                      fmt::join(sub_keys, " "), fmt::join(value_keys, " "),
+                                      completes);
 }
 
 }  // namespace svsmctl::completion

@@ -14,18 +14,18 @@ namespace {
 // CLI::IsMember describes itself as "{a,b,c}" (CLI11's detail::generate_set);
 // CLI11 2.1 keeps the set itself inside a closure, so the description is the
 // only place to read it back from. A Transformer's "{from->to,...}" gives "from".
-std::vector<std::string> choices_of(CLI::Option* opt) {
+std::vector<std::string> choices_of(CLI::Option *opt) {
   for (int i = 0;; ++i) {
-    CLI::Validator* v = nullptr;
+    CLI::Validator *v = nullptr;
     try {
       v = opt->get_validator(i);
-    } catch (const CLI::OptionNotFound&) {
+    } catch (const CLI::OptionNotFound &) {
       return {};
     }
     std::string d = v->get_description();
     if (d.size() < 2 || d.front() != '{' || d.back() != '}') continue;
     std::vector<std::string> out;
-    for (auto& item : CLI::detail::split(d.substr(1, d.size() - 2), ',')) {
+    for (auto &item : CLI::detail::split(d.substr(1, d.size() - 2), ',')) {
       auto arrow = item.find("->");
       if (arrow != std::string::npos) item.resize(arrow);
       if (item.empty() || item.find_first_of(" \t\n'\"\\") != std::string::npos) return {};
@@ -36,30 +36,31 @@ std::vector<std::string> choices_of(CLI::Option* opt) {
 }
 
 // FILE and DIR, whether set with type_name() or by CLI::ExistingFile/Directory.
-std::string files_of(const CLI::Option* opt) {
-  for (const auto& part : CLI::detail::split(opt->get_type_name(), ':')) {
+std::string files_of(const CLI::Option *opt) {
+  for (const auto &part : CLI::detail::split(opt->get_type_name(), ':')) {
     if (part == "FILE") return "file";
     if (part == "DIR") return "dir";
   }
   return {};
 }
 
-bool same_name(const OptionSpec& a, const OptionSpec& b) {
-  auto shared = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
-    return std::any_of(x.begin(), x.end(), [&](const auto& n) { return std::find(y.begin(), y.end(), n) != y.end(); });
+bool same_name(const OptionSpec &a, const OptionSpec &b) {
+  auto shared = [](const std::vector<std::string> &x, const std::vector<std::string> &y) {
+    return std::any_of(x.begin(), x.end(),
+                       [&](const auto &n) { return std::find(y.begin(), y.end(), n) != y.end(); });
   };
   return shared(a.longs, b.longs) || shared(a.shorts, b.shorts);
 }
 
 }  // namespace
 
-CommandSpec describe(CLI::App* app, std::vector<std::string> path) {
+CommandSpec describe(CLI::App *app, std::vector<std::string> path) {
   CommandSpec c;
   c.path = std::move(path);
   c.description = app->get_description();
   c.hidden = !c.path.empty() && app->get_group().empty();
   c.fallthrough = app->get_fallthrough();
-  for (CLI::Option* opt : app->get_options([](CLI::Option*) { return true; })) {
+  for (CLI::Option *opt : app->get_options([](CLI::Option *) { return true; })) {
     if (opt->get_positional() && !opt->nonpositional()) {
       c.positionals.push_back({opt->get_name(true), opt->get_description(), opt->get_required()});
       continue;
@@ -80,7 +81,7 @@ CommandSpec describe(CLI::App* app, std::vector<std::string> path) {
     }
     c.options.push_back(std::move(o));
   }
-  for (CLI::App* sub : app->get_subcommands([](CLI::App* s) { return !s->get_name().empty(); })) {
+  for (CLI::App *sub : app->get_subcommands([](CLI::App *s) { return !s->get_name().empty(); })) {
     auto sub_path = c.path;
     sub_path.push_back(sub->get_name());
     c.subcommands.push_back(describe(sub, std::move(sub_path)));
@@ -88,28 +89,29 @@ CommandSpec describe(CLI::App* app, std::vector<std::string> path) {
   return c;
 }
 
-std::vector<OptionSpec> effective_options(const std::vector<const CommandSpec*>& chain) {
+std::vector<OptionSpec> effective_options(const std::vector<const CommandSpec *> &chain) {
   std::vector<OptionSpec> out;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    for (const auto& o : (*it)->options) {
+    for (const auto &o : (*it)->options) {
       if (o.hidden) continue;
-      if (std::none_of(out.begin(), out.end(), [&](const auto& x) { return same_name(x, o); })) out.push_back(o);
+      if (std::none_of(out.begin(), out.end(), [&](const auto &x) { return same_name(x, o); }))
+        out.push_back(o);
     }
     if (!(*it)->fallthrough) break;
   }
   return out;
 }
 
-std::vector<std::string> option_words(const OptionSpec& o) {
+std::vector<std::string> option_words(const OptionSpec &o) {
   std::vector<std::string> w;
-  for (const auto& s : o.shorts) w.push_back("-" + s);
-  for (const auto& l : o.longs) w.push_back("--" + l);
+  for (const auto &s : o.shorts) w.push_back("-" + s);
+  for (const auto &l : o.longs) w.push_back("--" + l);
   return w;
 }
 
-std::vector<const CommandSpec*> visible_subcommands(const CommandSpec& c) {
-  std::vector<const CommandSpec*> v;
-  for (const auto& s : c.subcommands)
+std::vector<const CommandSpec *> visible_subcommands(const CommandSpec &c) {
+  std::vector<const CommandSpec *> v;
+  for (const auto &s : c.subcommands)
     if (!s.hidden) v.push_back(&s);
   return v;
 }

@@ -5,10 +5,10 @@
 
 #include "app.hpp"
 
-int main(int argc, char** argv) noexcept {
+int main(int argc, char **argv) noexcept {
   try {
     return svsmctl::run(argc, argv);
-  } catch (const std::exception& e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "svsmctl: internal error: %s\n", e.what());
   } catch (...) {
     std::fprintf(stderr, "svsmctl: internal error\n");

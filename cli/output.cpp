@@ -21,14 +21,21 @@ void Output::warning(std::string_view message) {
 
 std::string Output::tone(std::string_view text, Tone t) const {
   if (!color_ || t == Tone::plain) return std::string(text);
-  std::string_view code = t == Tone::good ? "32" : t == Tone::warn ? "33" : t == Tone::bad ? "31" : "2";
+  std::string_view code = t == Tone::good   ? "32"
+                          : t == Tone::warn ? "33"
+                          : t == Tone::bad  ? "31"
+                                            : "2";
   return fmt::format("\033[{}m{}\033[0m", code, text);
 }
 
 nlohmann::ordered_json json_header(std::string_view command) {
-  return {{"schema_version", json_schema_version}, {"command", command}, {"svsmctl_version", svsm::version}};
+  return {{"schema_version", json_schema_version},
+          {"command", command},
+          {"svsmctl_version", svsm::version}};
 }
 
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex(uint64_t v) {
+  return fmt::format("{:#x}", v);
+}
 
 }  // namespace svsmctl

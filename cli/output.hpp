@@ -19,7 +19,7 @@ enum class Tone { plain, good, warn, bad, dim };
 
 class Output {
  public:
-  Output(bool json, bool quiet, bool color, std::FILE* out = stdout, std::FILE* err = stderr)
+  Output(bool json, bool quiet, bool color, std::FILE *out = stdout, std::FILE *err = stderr)
       : json_(json), quiet_(quiet), color_(color), out_(out), err_(err) {}
 
   [[nodiscard]] bool json() const { return json_; }
@@ -27,7 +27,7 @@ class Output {
 
   // Data for humans (not in JSON mode).
   template <typename... Args>
-  void print(fmt::format_string<Args...> f, Args&&... args) {
+  void print(fmt::format_string<Args...> f, Args &&...args) {
     if (!quiet_) fmt::print(out_, f, std::forward<Args>(args)...);
   }
   // A JSON document on stdout.
@@ -42,8 +42,8 @@ class Output {
   bool json_;
   bool quiet_;
   bool color_;
-  std::FILE* out_;
-  std::FILE* err_;
+  std::FILE *out_;
+  std::FILE *err_;
 };
 
 // The top of every JSON document.

@@ -3,12 +3,13 @@
 
 namespace svsmctl {
 
-Printer::Printer(const Output& out, bool json_mode, std::string_view command, int label_width)
+Printer::Printer(const Output &out, bool json_mode, std::string_view command, int label_width)
     : out_(out), json_mode_(json_mode), label_width_(label_width), doc_(json_header(command)) {
   path_.push_back(&doc_);
 }
 
-void Printer::field(std::string_view label, std::string_view key, std::string_view text, json value, To to) {
+void Printer::field(std::string_view label, std::string_view key, std::string_view text, json value,
+                    To to) {
   if (json_mode_) {
     if (to != To::text) current()[std::string(key)] = std::move(value);
   } else if (to != To::json) {
@@ -21,7 +22,7 @@ void Printer::text(std::string_view text) {
 }
 
 void Printer::begin(std::string_view key) {
-  json& child = current()[std::string(key)];  // an object already there is added to
+  json &child = current()[std::string(key)];  // an object already there is added to
   if (!child.is_object()) child = json::object();
   path_.push_back(&child);
 }
@@ -30,11 +31,12 @@ void Printer::end() {
   if (path_.size() > 1) path_.pop_back();
 }
 
-void Printer::table(std::string_view key, std::string row_format, const std::vector<std::string>& headers) {
+void Printer::table(std::string_view key, std::string row_format,
+                    const std::vector<std::string> &headers) {
   row_format_ = std::move(row_format);
   row_text_ = headers;
   end_row();
-  json& rows = current()[std::string(key)] = json::array();
+  json &rows = current()[std::string(key)] = json::array();
   path_.push_back(&rows);
   row_json_ = json::object();
 }
@@ -47,7 +49,7 @@ void Printer::cell(std::string_view key, std::string text, json value, To to) {
 void Printer::end_row() {
   if (!json_mode_ && !row_text_.empty()) {
     fmt::dynamic_format_arg_store<fmt::format_context> args;
-    for (const auto& t : row_text_) args.push_back(t);
+    for (const auto &t : row_text_) args.push_back(t);
     text_ += fmt::vformat(row_format_, args);
   }
   if (path_.back()->is_array() && !row_json_.empty()) current().push_back(std::move(row_json_));
@@ -55,15 +57,19 @@ void Printer::end_row() {
   row_json_ = json::object();
 }
 
-void Printer::end_table() { end(); }
+void Printer::end_table() {
+  end();
+}
 
 void Printer::line(std::string_view label, std::string_view text) {
   text_ += fmt::format("  {:<{}}{}\n", fmt::format("{}:", label), label_width_, text);
 }
 
-void Printer::emit(Output& out) const {
-  if (json_mode_) out.document(doc_);
-  else out.print("{}", text_);
+void Printer::emit(Output &out) const {
+  if (json_mode_)
+    out.document(doc_);
+  else
+    out.print("{}", text_);
 }
 
 }  // namespace svsmctl

@@ -4,8 +4,8 @@
 // people and its JSON form, and the printer keeps the half its output needs.
 #pragma once
 
-#include <fmt/format.h>
 #include <fmt/args.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -21,22 +21,23 @@ namespace svsmctl {
 enum class To { both, text, json };
 
 // For facts whose JSON value is the value itself.
-inline constexpr auto as_is = [](const auto& v) { return nlohmann::ordered_json(v); };
+inline constexpr auto as_is = [](const auto &v) { return nlohmann::ordered_json(v); };
 
 class Printer {
  public:
   using json = nlohmann::ordered_json;
 
   // @label_width: the width of the "Label:" column of text lines.
-  Printer(const Output& out, bool json_mode, std::string_view command, int label_width = 14);
-  Printer(const Printer&) = delete;  // path_ points into doc_
-  Printer& operator=(const Printer&) = delete;
+  Printer(const Output &out, bool json_mode, std::string_view command, int label_width = 14);
+  Printer(const Printer &) = delete;  // path_ points into doc_
+  Printer &operator=(const Printer &) = delete;
 
   [[nodiscard]] bool json_mode() const { return json_mode_; }
   [[nodiscard]] std::string tone(std::string_view text, Tone t) const { return out_.tone(text, t); }
 
   // "  Label:        text" in text, key: value in JSON.
-  void field(std::string_view label, std::string_view key, std::string_view text, json value, To to = To::both);
+  void field(std::string_view label, std::string_view key, std::string_view text, json value,
+             To to = To::both);
   // Text as it is (headlines, table rows); nothing in JSON.
   void text(std::string_view text);
   // JSON objects nest (an existing one is added to); the text is unaffected.
@@ -45,7 +46,7 @@ class Printer {
 
   // A table: a text row per item, formatted with @row_format (one {} per text
   // cell), under a header row; a JSON array of objects at @key.
-  void table(std::string_view key, std::string row_format, const std::vector<std::string>& headers);
+  void table(std::string_view key, std::string row_format, const std::vector<std::string> &headers);
   // A cell of the current row: text for the table, value for the item's object.
   void cell(std::string_view key, std::string text, json value, To to = To::both);
   void end_row();
@@ -55,14 +56,16 @@ class Printer {
   // "n/a (why)" in text; {"value", "source", "unknown"/"not_applicable",
   // "note"} in JSON. Only the formatter the output needs is called.
   template <typename T, typename TextFn, typename JsonFn>
-  void fact(std::string_view label, std::string_view key, const svsm::Fact<T>& f, TextFn to_text, JsonFn to_json,
-            To to = To::both) {
+  void fact(std::string_view label, std::string_view key, const svsm::Fact<T> &f, TextFn to_text,
+            JsonFn to_json, To to = To::both) {
     if (json_mode_) {
       if (to == To::text) return;
       json j = {{"value", f.known() ? json(to_json(*f.value)) : json(nullptr)},
                 {"source", svsm::source_name(f.source)}};
-      if (!f.applies) j["not_applicable"] = f.unknown;
-      else if (!f.known()) j["unknown"] = f.unknown;
+      if (!f.applies)
+        j["not_applicable"] = f.unknown;
+      else if (!f.known())
+        j["unknown"] = f.unknown;
       if (!f.note.empty()) j["note"] = f.note;
       current()[std::string(key)] = std::move(j);
       return;
@@ -77,36 +80,37 @@ class Printer {
   }
   // A fact in JSON only.
   template <typename T, typename JsonFn = decltype(as_is)>
-  void json_fact(std::string_view key, const svsm::Fact<T>& f, JsonFn to_json = as_is) {
-    fact({}, key, f, [](const T&) { return std::string(); }, to_json, To::json);
+  void json_fact(std::string_view key, const svsm::Fact<T> &f, JsonFn to_json = as_is) {
+    fact(
+        {}, key, f, [](const T &) { return std::string(); }, to_json, To::json);
   }
 
   // The text, or the JSON document (with its header).
-  [[nodiscard]] const std::string& str() const { return text_; }
-  [[nodiscard]] const json& doc() const { return doc_; }
+  [[nodiscard]] const std::string &str() const { return text_; }
+  [[nodiscard]] const json &doc() const { return doc_; }
   // Writes the result to @out.
-  void emit(Output& out) const;
+  void emit(Output &out) const;
 
  private:
   template <typename T>
-  static std::string provenance(const svsm::Fact<T>& f) {
+  static std::string provenance(const svsm::Fact<T> &f) {
     std::string s = fmt::format("({}", svsm::source_name(f.source));
     if (!f.note.empty()) s += "; " + f.note;
     return s + ")";
   }
   void line(std::string_view label, std::string_view text);
-  json& current() { return *path_.back(); }
+  json &current() { return *path_.back(); }
 
   std::string row_format_;
   std::vector<std::string> row_text_;
   json row_json_;
 
-  const Output& out_;
+  const Output &out_;
   bool json_mode_;
   int label_width_;
   std::string text_;
   json doc_;
-  std::vector<json*> path_;
+  std::vector<json *> path_;
 };
 
 }  // namespace svsmctl

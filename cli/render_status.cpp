@@ -22,8 +22,8 @@ std::string protocol_label(uint32_t p) {
   return name.empty() ? std::to_string(p) : std::string(name);
 }
 
-bool attestation_offered(const std::vector<svsm::ProtocolSupport>& ps) {
-  return std::any_of(ps.begin(), ps.end(), [](const svsm::ProtocolSupport& p) {
+bool attestation_offered(const std::vector<svsm::ProtocolSupport> &ps) {
+  return std::any_of(ps.begin(), ps.end(), [](const svsm::ProtocolSupport &p) {
     return p.protocol == SVSM_PROTOCOL_ATTEST && p.offered();
   });
 }
@@ -34,11 +34,13 @@ std::string size_text(uint64_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
-json liveness_json(const svsm::Liveness& l) {
+json liveness_json(const svsm::Liveness &l) {
   json failures = json::array();
-  for (const auto& f : l.failures) {
+  for (const auto &f : l.failures) {
     json j = {{"cpu", f.cpu}, {"errno_name", errno_name(f.error)}};
     j["svsm_result"] = f.result ? json(hex(*f.result)) : json(nullptr);
     j["cause"] = f.cause;
@@ -52,14 +54,14 @@ json liveness_json(const svsm::Liveness& l) {
 }
 
 // "CPU 1", "CPUs 1, 3"
-std::string cpu_list(const std::vector<svsm::ProbeFailure>& fs) {
+std::string cpu_list(const std::vector<svsm::ProbeFailure> &fs) {
   std::string t;
-  for (const auto& f : fs) t += (t.empty() ? "" : ", ") + std::to_string(f.cpu);
+  for (const auto &f : fs) t += (t.empty() ? "" : ", ") + std::to_string(f.cpu);
   return (fs.size() == 1 ? "CPU " : "CPUs ") + t;
 }
 
 // The answer to "is this guest under an SVSM?", first in the text.
-std::string verdict_headline(const svsm::Status& s, const Printer& p) {
+std::string verdict_headline(const svsm::Status &s, const Printer &p) {
   const bool dead = s.liveness.known() && s.liveness.value->none_responding();
   switch (s.verdict) {
     case svsm::Verdict::svsm:
@@ -68,29 +70,32 @@ std::string verdict_headline(const svsm::Status& s, const Printer& p) {
       return dead ? p.tone("SVSM: NOT RESPONDING (EMULATED)", Tone::bad)
                   : p.tone("SVSM: present (EMULATED)", Tone::warn);
     case svsm::Verdict::snp_no_svsm:
-    case svsm::Verdict::not_snp:
-      return p.tone("SVSM: none", Tone::bad);
-    case svsm::Verdict::unknown:
-      break;
+    case svsm::Verdict::not_snp: return p.tone("SVSM: none", Tone::bad);
+    case svsm::Verdict::unknown: break;
   }
   return p.tone("SVSM: unknown", Tone::warn);
 }
 
 std::string sev_features_text(uint64_t v) {
   std::string names;
-  for (const auto& b : svsm::decode_sev_status(v)) names += (names.empty() ? "" : " ") + std::string(b.name);
+  for (const auto &b : svsm::decode_sev_status(v))
+    names += (names.empty() ? "" : " ") + std::string(b.name);
   return fmt::format("{} [{}]", names.empty() ? "none" : names, hex(v));
 }
 
-json sev_status_json(uint64_t v) { return hex(v); }
-
-std::string svsm_text(const svsm::SvsmDescription& d) {
-  std::string where = d.addresses_hidden ? std::string("base hidden, ") : fmt::format("base {}, ", hex(d.base));
-  std::string ca = d.addresses_hidden ? std::string("hidden") : hex(d.caa);
-  return fmt::format("{}size {}, boot CA {}, core protocol up to v{}", where, size_text(d.size), ca, d.max_version);
+json sev_status_json(uint64_t v) {
+  return hex(v);
 }
 
-json svsm_json(const svsm::SvsmDescription& d) {
+std::string svsm_text(const svsm::SvsmDescription &d) {
+  std::string where =
+      d.addresses_hidden ? std::string("base hidden, ") : fmt::format("base {}, ", hex(d.base));
+  std::string ca = d.addresses_hidden ? std::string("hidden") : hex(d.caa);
+  return fmt::format("{}size {}, boot CA {}, core protocol up to v{}", where, size_text(d.size), ca,
+                     d.max_version);
+}
+
+json svsm_json(const svsm::SvsmDescription &d) {
   return json{{"base", d.addresses_hidden ? json(nullptr) : json(hex(d.base))},
               {"size", d.size},
               {"initial_ca", d.addresses_hidden ? json(nullptr) : json(hex(d.caa))},
@@ -98,48 +103,54 @@ json svsm_json(const svsm::SvsmDescription& d) {
               {"addresses_hidden", d.addresses_hidden}};
 }
 
-std::string protocols_text(const std::vector<svsm::ProtocolSupport>& ps) {
+std::string protocols_text(const std::vector<svsm::ProtocolSupport> &ps) {
   std::string on, off;
-  for (const auto& p : ps) {
+  for (const auto &p : ps) {
     if (p.offered())
-      on += fmt::format("{}{} v{}-{}", on.empty() ? "" : ", ", protocol_label(p.protocol), *p.min_version,
-                        *p.max_version);
+      on += fmt::format("{}{} v{}-{}", on.empty() ? "" : ", ", protocol_label(p.protocol),
+                        *p.min_version, *p.max_version);
     else
       off += fmt::format("{}{}", off.empty() ? "" : ", ", protocol_label(p.protocol));
   }
   return on.empty() ? "none" : on + (off.empty() ? "" : "; not offered: " + off);
 }
 
-json protocols_json(const std::vector<svsm::ProtocolSupport>& ps) {
+json protocols_json(const std::vector<svsm::ProtocolSupport> &ps) {
   json a = json::array();
-  for (const auto& p : ps) {
-    json e = {{"protocol", p.protocol}, {"name", protocol_label(p.protocol)}, {"offered", p.offered()}};
+  for (const auto &p : ps) {
+    json e = {
+        {"protocol", p.protocol}, {"name", protocol_label(p.protocol)}, {"offered", p.offered()}};
     if (p.offered()) e["min_version"] = *p.min_version, e["max_version"] = *p.max_version;
     a.push_back(e);
   }
   return a;
 }
 
-std::string calling_areas_text(const svsm::CaSummary& c) {
-  std::string cas = c.addresses_hidden ? fmt::format("{} Calling Areas (addresses need root)", c.with_ca)
-                    : c.with_ca == c.distinct ? fmt::format("{} Calling Areas, all distinct", c.distinct)
-                                              : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct,
-                                                            c.with_ca);
+std::string calling_areas_text(const svsm::CaSummary &c) {
+  std::string cas =
+      c.addresses_hidden ? fmt::format("{} Calling Areas (addresses need root)", c.with_ca)
+      : c.with_ca == c.distinct
+          ? fmt::format("{} Calling Areas, all distinct", c.distinct)
+          : fmt::format("{} Calling Areas for {} CPUs: SHARED", c.distinct, c.with_ca);
   return fmt::format("{} online of {} possible; {}", c.online, c.possible, cas);
 }
 
-json calling_areas_json(const svsm::CaSummary& c) {
-  return json{{"cpus_possible", c.possible}, {"cpus_online", c.online}, {"cpus_with_ca", c.with_ca},
+json calling_areas_json(const svsm::CaSummary &c) {
+  return json{{"cpus_possible", c.possible},
+              {"cpus_online", c.online},
+              {"cpus_with_ca", c.with_ca},
               {"distinct", c.addresses_hidden ? json(nullptr) : json(c.distinct)},
               {"on_initial_ca", c.addresses_hidden ? json(nullptr) : json(c.on_initial)},
               {"addresses_hidden", c.addresses_hidden}};
 }
 
-std::string attestation_text(const svsm::Status& s) {
+std::string attestation_text(const svsm::Status &s) {
   std::string t;
-  if (s.protocols.known()) t = "SVSM protocol " + yes_no(attestation_offered(*s.protocols.value));
-  else t = s.protocols.applies ? "SVSM protocol unknown" : "SVSM protocol n/a";
-  auto path = [&t](std::string_view name, const Fact<bool>& f) {
+  if (s.protocols.known())
+    t = "SVSM protocol " + yes_no(attestation_offered(*s.protocols.value));
+  else
+    t = s.protocols.applies ? "SVSM protocol unknown" : "SVSM protocol n/a";
+  auto path = [&t](std::string_view name, const Fact<bool> &f) {
     t += fmt::format(", {} {}", name, f.known() ? yes_no(*f.value) : "unknown");
   };
   path("configfs-tsm", s.platform.configfs_tsm);
@@ -147,28 +158,27 @@ std::string attestation_text(const svsm::Status& s) {
   return t;
 }
 
-std::string module_text(const svsm::ModuleFacts& m) {
+std::string module_text(const svsm::ModuleFacts &m) {
   std::string t;
   switch (m.state) {
     case svsm::ModuleState::not_loaded:
       t = m.installed ? "installed, not loaded" : "not installed";
       break;
-    case svsm::ModuleState::builtin:
-      t = "built in";
-      break;
-    default:
-      t = "loaded";
+    case svsm::ModuleState::builtin: t = "built in"; break;
+    default: t = "loaded";
   }
   if (m.version) t = fmt::format("svsm_diag {} {}", *m.version, t);
   if (m.abi_version) t += fmt::format(", ABI {}", *m.abi_version);
   if (m.backend) t += fmt::format(", backend {}", svsm::backend_name(*m.backend));
   // "not loaded" already says what device_error would, but not what to do.
-  if (m.state == svsm::ModuleState::not_loaded && !m.hint.empty()) t += ": " + m.hint;
-  else if (!m.device_error.empty()) t += " (" + m.device_error + ")";
+  if (m.state == svsm::ModuleState::not_loaded && !m.hint.empty())
+    t += ": " + m.hint;
+  else if (!m.device_error.empty())
+    t += " (" + m.device_error + ")";
   return t;
 }
 
-json module_json(const svsm::ModuleFacts& m) {
+json module_json(const svsm::ModuleFacts &m) {
   json j = {{"state", svsm::module_state_name(m.state)}, {"installed", m.installed}};
   j["version"] = m.version ? json(*m.version) : json(nullptr);
   j["abi_version"] = m.abi_version ? json(*m.abi_version) : json(nullptr);
@@ -178,7 +188,7 @@ json module_json(const svsm::ModuleFacts& m) {
   return j;
 }
 
-json cpuid_json(const svsm::CpuidInfo& c) {
+json cpuid_json(const svsm::CpuidInfo &c) {
   json j = {{"vendor", c.vendor}, {"hypervisor", c.hypervisor}};
   j["fn8000001f_eax"] = c.sev ? json(hex(c.sev->eax)) : json(nullptr);
   return j;
@@ -186,61 +196,70 @@ json cpuid_json(const svsm::CpuidInfo& c) {
 
 }  // namespace
 
-std::string liveness_text(const svsm::Liveness& l) {
+std::string liveness_text(const svsm::Liveness &l) {
   if (l.all_responding()) return fmt::format("yes, on all {} CPUs", l.cpus_probed);
-  const auto& first = l.failures.front();
+  const auto &first = l.failures.front();
   bool same = std::all_of(l.failures.begin(), l.failures.end(),
-                          [&first](const svsm::ProbeFailure& f) { return f.cause == first.cause; });
+                          [&first](const svsm::ProbeFailure &f) { return f.cause == first.cause; });
   std::string cause = same ? first.cause : first.cause + " (and other causes)";
   if (l.none_responding())
-    return fmt::format("NO: QUERY_PROTOCOL failed on {} of {} CPUs: {}", l.failures.size(), l.cpus_probed, cause);
-  return fmt::format("on {} of {} CPUs; QUERY_PROTOCOL failed on {}: {}", l.cpus_responding(), l.cpus_probed,
-                     cpu_list(l.failures), cause);
+    return fmt::format("NO: QUERY_PROTOCOL failed on {} of {} CPUs: {}", l.failures.size(),
+                       l.cpus_probed, cause);
+  return fmt::format("on {} of {} CPUs; QUERY_PROTOCOL failed on {}: {}", l.cpus_responding(),
+                     l.cpus_probed, cpu_list(l.failures), cause);
 }
 
-void print_status(const svsm::Status& s, Printer& p) {
+void print_status(const svsm::Status &s, Printer &p) {
   // The text leads with the verdict and whether the SVSM answers; JSON keeps
   // liveness with the other facts, after vtpm_commands.
   p.text(verdict_headline(s, p) + " - " + s.verdict_reason + "\n");
   p.field({}, "verdict", {},
           {{"value", svsm::verdict_name(s.verdict)},
            {"reason", s.verdict_reason},
-           {"svsm_responding", s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}},
+           {"svsm_responding",
+            s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}},
           To::json);
   if (svsm::svsm_not_responding(s)) {
-    const auto& hint = s.liveness.value->failures.front().hint;
+    const auto &hint = s.liveness.value->failures.front().hint;
     p.field("Responding", {}, p.tone(liveness_text(*s.liveness.value), Tone::bad), {}, To::text);
     if (!hint.empty()) p.field("Hint", {}, hint, {}, To::text);
   } else {
     p.fact("Responding", {}, s.liveness, liveness_text, liveness_json, To::text);
   }
 
-  p.fact("CVM type", "cvm_type", s.cvm_type, [](const std::string& v) { return v; }, as_is);
+  p.fact(
+      "CVM type", "cvm_type", s.cvm_type, [](const std::string &v) { return v; }, as_is);
   p.fact("SEV features", "sev_status", s.sev_status, sev_features_text, sev_status_json);
   if (s.sev_status.known()) {
     json names = json::array();
-    for (const auto& b : svsm::decode_sev_status(*s.sev_status.value)) names.push_back(b.name);
+    for (const auto &b : svsm::decode_sev_status(*s.sev_status.value)) names.push_back(b.name);
     p.begin("sev_status");  // adds to the fact's object
     p.field({}, "features", {}, names, To::json);
     p.end();
   }
-  p.fact("VMPL", "vmpl", s.vmpl, [](uint32_t v) { return std::to_string(v); }, as_is);
+  p.fact(
+      "VMPL", "vmpl", s.vmpl, [](uint32_t v) { return std::to_string(v); }, as_is);
   p.json_fact("svsm_present", s.svsm_present);
   p.fact("SVSM", "svsm", s.svsm, svsm_text, svsm_json);
   p.fact("Protocols", "protocols", s.protocols, protocols_text, protocols_json);
   p.fact("CPUs", "calling_areas", s.calling_areas, calling_areas_text, calling_areas_json);
-  p.fact("vTPM", "vtpm", s.vtpm, [&s](bool v) {
-    if (!v) return std::string("no");
-    return s.vtpm_commands.known() ? fmt::format("yes (SVSM vTPM, platform commands {})", hex(*s.vtpm_commands.value))
-                                   : std::string("yes");
-  }, as_is);
+  p.fact(
+      "vTPM", "vtpm", s.vtpm,
+      [&s](bool v) {
+        if (!v) return std::string("no");
+        return s.vtpm_commands.known() ? fmt::format("yes (SVSM vTPM, platform commands {})",
+                                                     hex(*s.vtpm_commands.value))
+                                       : std::string("yes");
+      },
+      as_is);
   p.json_fact("vtpm_commands", s.vtpm_commands, [](uint64_t v) { return json(hex(v)); });
   p.json_fact("liveness", s.liveness, liveness_json);
 
   p.field("Attestation", {}, attestation_text(s), {}, To::text);
   p.begin("attestation");
   p.field({}, "svsm_protocol", {},
-          s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr), To::json);
+          s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr),
+          To::json);
   p.json_fact("configfs_tsm", s.platform.configfs_tsm);
   p.json_fact("sev_guest_device", s.platform.sev_guest_device);
   p.end();
@@ -249,7 +268,8 @@ void print_status(const svsm::Status& s, Printer& p) {
 
   p.begin("platform");
   p.json_fact("kernel_release", s.platform.kernel_release);
-  if (s.platform.kernel_release.known()) p.field("Kernel", {}, *s.platform.kernel_release.value, {}, To::text);
+  if (s.platform.kernel_release.known())
+    p.field("Kernel", {}, *s.platform.kernel_release.value, {}, To::text);
   p.json_fact("cpu_flags", s.platform.cpu_flags);
   p.json_fact("sysfs_vmpl", s.platform.sysfs_vmpl);
   p.json_fact("cpuid", s.platform.cpuid, cpuid_json);
@@ -259,18 +279,18 @@ void print_status(const svsm::Status& s, Printer& p) {
   p.field({}, "needs_root", {}, s.needs_root, To::json);
   if (!s.needs_root.empty()) {
     std::string more;
-    for (const auto& n : s.needs_root) more += (more.empty() ? "" : ", ") + n;
+    for (const auto &n : s.needs_root) more += (more.empty() ? "" : ", ") + n;
     p.text(p.tone(fmt::format("Run as root to see: {}\n", more), Tone::dim));
   }
 }
 
-std::string render_status_text(const svsm::Status& s, const Output& out) {
+std::string render_status_text(const svsm::Status &s, const Output &out) {
   Printer p(out, false, "status");
   print_status(s, p);
   return p.str();
 }
 
-json render_status_json(const svsm::Status& s) {
+json render_status_json(const svsm::Status &s) {
   Output quiet(true, true, false);
   Printer p(quiet, true, "status");
   print_status(s, p);
@@ -280,10 +300,14 @@ json render_status_json(const svsm::Status& s) {
 std::string prometheus_escape(std::string_view v) {
   std::string r;
   for (char c : v) {
-    if (c == '\\') r += "\\\\";
-    else if (c == '"') r += "\\\"";
-    else if (c == '\n') r += "\\n";
-    else r += c;
+    if (c == '\\')
+      r += "\\\\";
+    else if (c == '"')
+      r += "\\\"";
+    else if (c == '\n')
+      r += "\\n";
+    else
+      r += c;
   }
   return r;
 }
@@ -302,7 +326,7 @@ class Exposition {
     if (labels.size()) {
       text_ += '{';
       bool first = true;
-      for (const auto& [k, v] : labels) {
+      for (const auto &[k, v] : labels) {
         text_ += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, prometheus_escape(v));
         first = false;
       }
@@ -318,7 +342,7 @@ class Exposition {
 
 }  // namespace
 
-std::string render_status_prometheus(const svsm::Status& s) {
+std::string render_status_prometheus(const svsm::Status &s) {
   Exposition e;
   // Labels that change only with an upgrade; the kernel release is
   // node_exporter's node_uname_info.
@@ -326,50 +350,63 @@ std::string render_status_prometheus(const svsm::Status& s) {
   e.sample("svsmctl_info", 1,
            {{"version", svsm::version},
             {"cvm_type", s.cvm_type.value.value_or("unknown")},
-            {"backend", s.module.backend ? std::string(svsm::backend_name(*s.module.backend)) : "unknown"}});
+            {"backend",
+             s.module.backend ? std::string(svsm::backend_name(*s.module.backend)) : "unknown"}});
 
   e.family("svsmctl_verdict", "1 for svsmctl status's verdict, 0 for the others");
   for (auto v : {svsm::Verdict::svsm, svsm::Verdict::svsm_emulated, svsm::Verdict::snp_no_svsm,
                  svsm::Verdict::not_snp, svsm::Verdict::unknown})
-    e.sample("svsmctl_verdict", s.verdict == v ? 1 : 0, {{"verdict", std::string(svsm::verdict_name(v))}});
+    e.sample("svsmctl_verdict", s.verdict == v ? 1 : 0,
+             {{"verdict", std::string(svsm::verdict_name(v))}});
 
-  e.family("svsmctl_svsm_present", "1 if the guest runs under an SVSM (emulated included), 0 if not");
+  e.family("svsmctl_svsm_present",
+           "1 if the guest runs under an SVSM (emulated included), 0 if not");
   if (s.svsm_present.known()) e.sample("svsmctl_svsm_present", *s.svsm_present.value ? 1 : 0);
 
   e.family("svsmctl_svsm_emulated", "1 if the SVSM is the svsm_diag emulator, not real hardware");
   e.sample("svsmctl_svsm_emulated", s.verdict == svsm::Verdict::svsm_emulated ? 1 : 0);
 
-  e.family("svsmctl_svsm_responding", "1 if the SVSM answered QUERY_PROTOCOL on every online CPU, 0 if not");
-  if (s.liveness.known()) e.sample("svsmctl_svsm_responding", s.liveness.value->all_responding() ? 1 : 0);
-  e.family("svsmctl_svsm_cpus_not_responding", "online CPUs on which the SVSM did not answer QUERY_PROTOCOL");
+  e.family("svsmctl_svsm_responding",
+           "1 if the SVSM answered QUERY_PROTOCOL on every online CPU, 0 if not");
   if (s.liveness.known())
-    e.sample("svsmctl_svsm_cpus_not_responding", static_cast<double>(s.liveness.value->failures.size()));
+    e.sample("svsmctl_svsm_responding", s.liveness.value->all_responding() ? 1 : 0);
+  e.family("svsmctl_svsm_cpus_not_responding",
+           "online CPUs on which the SVSM did not answer QUERY_PROTOCOL");
+  if (s.liveness.known())
+    e.sample("svsmctl_svsm_cpus_not_responding",
+             static_cast<double>(s.liveness.value->failures.size()));
 
   e.family("svsmctl_vmpl", "VMPL the guest OS runs at");
   if (s.vmpl.known()) e.sample("svsmctl_vmpl", *s.vmpl.value);
 
   e.family("svsmctl_sev_feature_enabled", "SEV_STATUS feature bits, 1 if enabled");
   if (s.sev_status.known())
-    for (const auto& b : svsm::sev_status_bits())
+    for (const auto &b : svsm::sev_status_bits())
       e.sample("svsmctl_sev_feature_enabled", (*s.sev_status.value >> b.bit) & 1,
                {{"feature", std::string(b.name)}});
 
   e.family("svsmctl_protocol_supported", "1 if the SVSM offers the protocol, 0 if not");
   if (s.protocols.known())
-    for (const auto& p : *s.protocols.value)
-      e.sample("svsmctl_protocol_supported", p.offered() ? 1 : 0, {{"protocol", protocol_label(p.protocol)}});
+    for (const auto &p : *s.protocols.value)
+      e.sample("svsmctl_protocol_supported", p.offered() ? 1 : 0,
+               {{"protocol", protocol_label(p.protocol)}});
   e.family("svsmctl_protocol_min_version", "lowest version of the protocol the SVSM offers");
   if (s.protocols.known())
-    for (const auto& p : *s.protocols.value)
-      if (p.offered()) e.sample("svsmctl_protocol_min_version", *p.min_version, {{"protocol", protocol_label(p.protocol)}});
+    for (const auto &p : *s.protocols.value)
+      if (p.offered())
+        e.sample("svsmctl_protocol_min_version", *p.min_version,
+                 {{"protocol", protocol_label(p.protocol)}});
   e.family("svsmctl_protocol_max_version", "highest version of the protocol the SVSM offers");
   if (s.protocols.known())
-    for (const auto& p : *s.protocols.value)
-      if (p.offered()) e.sample("svsmctl_protocol_max_version", *p.max_version, {{"protocol", protocol_label(p.protocol)}});
+    for (const auto &p : *s.protocols.value)
+      if (p.offered())
+        e.sample("svsmctl_protocol_max_version", *p.max_version,
+                 {{"protocol", protocol_label(p.protocol)}});
 
   e.family("svsmctl_cpus_online", "online CPUs");
   if (s.calling_areas.known()) e.sample("svsmctl_cpus_online", s.calling_areas.value->online);
-  e.family("svsmctl_calling_areas_distinct", "distinct SVSM Calling Areas among CPUs with a known CA");
+  e.family("svsmctl_calling_areas_distinct",
+           "distinct SVSM Calling Areas among CPUs with a known CA");
   if (s.calling_areas.known() && !s.calling_areas.value->addresses_hidden)
     e.sample("svsmctl_calling_areas_distinct", s.calling_areas.value->distinct);
 
@@ -388,22 +425,23 @@ std::string render_status_prometheus(const svsm::Status& s) {
   };
   for (size_t i = 0; i < std::size(counters); ++i) {
     e.family(counters[i].first, counter_help[i], "counter");
-    for (const auto& c : s.cpus)
-      e.sample(counters[i].first, static_cast<double>(c.*counters[i].second), {{"cpu", std::to_string(c.cpu)}});
+    for (const auto &c : s.cpus)
+      e.sample(counters[i].first, static_cast<double>(c.*counters[i].second),
+               {{"cpu", std::to_string(c.cpu)}});
   }
 
   e.family("svsmctl_vtpm_present", "1 if the SVSM offers a vTPM");
   if (s.vtpm.known()) e.sample("svsmctl_vtpm_present", *s.vtpm.value ? 1 : 0);
 
   e.family("svsmctl_module_loaded", "1 if the svsm_diag module is loaded");
-  e.sample("svsmctl_module_loaded", s.module.state == svsm::ModuleState::live ||
-                                            s.module.state == svsm::ModuleState::builtin
-                                        ? 1
-                                        : 0);
+  e.sample("svsmctl_module_loaded",
+           s.module.state == svsm::ModuleState::live || s.module.state == svsm::ModuleState::builtin
+               ? 1
+               : 0);
 
   e.family("svsmctl_fact_unknown",
            "1 if the fact applies to this guest but svsmctl could not determine it, else 0");
-  auto unknown = [&e](std::string_view name, const auto& fact) {
+  auto unknown = [&e](std::string_view name, const auto &fact) {
     e.sample("svsmctl_fact_unknown", fact.unknown_here() ? 1 : 0, {{"fact", std::string(name)}});
   };
   unknown("sev_status", s.sev_status);

@@ -20,15 +20,15 @@ struct VerifyOptions {
 };
 
 // --certs and the --expect-* options. For attest they need --verify.
-void add_verify_options(CLI::App* sub, VerifyOptions& o, CLI::Option* needs = nullptr);
+void add_verify_options(CLI::App *sub, VerifyOptions &o, CLI::Option *needs = nullptr);
 // The expectations, or a UsageError naming the bad option.
-[[nodiscard]] svsm::Expectations parse_expectations(const VerifyOptions& o);
+[[nodiscard]] svsm::Expectations parse_expectations(const VerifyOptions &o);
 
-[[nodiscard]] nlohmann::ordered_json report_json(const svsm::SnpReport& r, svsm::Product p);
-[[nodiscard]] nlohmann::ordered_json verification_json(const svsm::Verification& v);
-void print_verification(Output& out, const svsm::Verification& v);
-[[nodiscard]] int verification_exit(const svsm::Verification& v);
+[[nodiscard]] nlohmann::ordered_json report_json(const svsm::SnpReport &r, svsm::Product p);
+[[nodiscard]] nlohmann::ordered_json verification_json(const svsm::Verification &v);
+void print_verification(Output &out, const svsm::Verification &v);
+[[nodiscard]] int verification_exit(const svsm::Verification &v);
 
-void add_verify(CLI::App& app, Registry& reg);
+void add_verify(CLI::App &app, Registry &reg);
 
 }  // namespace svsmctl

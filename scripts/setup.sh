@@ -16,7 +16,7 @@ PKGS_VM="linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cp
 # Packages: deb, rpm and DKMS, linted and installed for real.
 PKGS_PACKAGING="debhelper dh-dkms dkms lintian rpm rpmlint"
 # Reliability: the sanitizer kernel (built from source) and libFuzzer.
-PKGS_RELIABILITY="bc flex bison libelf-dev libssl-dev dwarves clang libclang-rt-14-dev"
+PKGS_RELIABILITY="bc flex bison libelf-dev libssl-dev dwarves clang clang-format libclang-rt-14-dev"
 # Benchmarks (scripts/bench.sh): the peers svsmctl is measured against,
 # callgrind, and matplotlib for the scaling plot.
 PKGS_BENCH="valgrind cpuid virt-what dmidecode systemd python3-matplotlib"

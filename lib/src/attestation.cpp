@@ -43,22 +43,24 @@ const ManifestEntry *ServicesManifest::find(const Guid &service) const noexcept 
 
 ServicesManifest parse_services_manifest(std::span<const uint8_t> bytes) {
   if (bytes.size() < kEntrySize)
-    throw ParseError(fmt::format("services manifest: {:#x} bytes is shorter than the {:#x}-byte header",
-                                 bytes.size(), kEntrySize));
+    throw ParseError(
+        fmt::format("services manifest: {:#x} bytes is shorter than the {:#x}-byte header",
+                    bytes.size(), kEntrySize));
 
   ServicesManifest m;
   m.guid = get_guid(bytes, 0);
   if (m.guid != kServicesManifestGuid)
-    throw ParseError(fmt::format("services manifest: header GUID is {}, expected {}", describe_guid(m.guid),
-                                 kServicesManifestGuid.to_string()));
+    throw ParseError(fmt::format("services manifest: header GUID is {}, expected {}",
+                                 describe_guid(m.guid), kServicesManifestGuid.to_string()));
 
   m.total_length = svsm_get_le32(&bytes[16]);
   const uint32_t count = svsm_get_le32(&bytes[20]);
 
   if (m.total_length > bytes.size())
-    throw ParseError(fmt::format("services manifest: header gives a total length of {:#x} bytes but only "
-                                 "{:#x} bytes are present",
-                                 m.total_length, bytes.size()));
+    throw ParseError(
+        fmt::format("services manifest: header gives a total length of {:#x} bytes but only "
+                    "{:#x} bytes are present",
+                    m.total_length, bytes.size()));
   if (count > kMaxManifestEntries)
     throw ParseError(fmt::format("services manifest: entry count {} exceeds the limit of {}", count,
                                  kMaxManifestEntries));
@@ -66,9 +68,10 @@ ServicesManifest parse_services_manifest(std::span<const uint8_t> bytes) {
   // count <= 1024, so this cannot overflow.
   const uint64_t list_end = (uint64_t{count} + 1) * kEntrySize;
   if (list_end > m.total_length)
-    throw ParseError(fmt::format("services manifest: {} entr{} need a {:#x}-byte header and entry list but "
-                                 "the table is {:#x} bytes",
-                                 count, count == 1 ? "y" : "ies", list_end, m.total_length));
+    throw ParseError(
+        fmt::format("services manifest: {} entr{} need a {:#x}-byte header and entry list but "
+                    "the table is {:#x} bytes",
+                    count, count == 1 ? "y" : "ies", list_end, m.total_length));
 
   m.trailing_bytes = bytes.size() - m.total_length;
   m.entries.reserve(count);
@@ -80,17 +83,20 @@ ServicesManifest parse_services_manifest(std::span<const uint8_t> bytes) {
     e.length = svsm_get_le32(&bytes[at + 20]);
     const uint64_t begin = e.offset, end = uint64_t{e.offset} + e.length;  // no 32-bit overflow
     if (end > m.total_length)
-      throw ParseError(fmt::format("services manifest: entry {} data [{:#x}, {:#x}) runs past the "
-                                   "{:#x}-byte table",
-                                   i, begin, end, m.total_length));
+      throw ParseError(
+          fmt::format("services manifest: entry {} data [{:#x}, {:#x}) runs past the "
+                      "{:#x}-byte table",
+                      i, begin, end, m.total_length));
     if (begin < list_end && e.length != 0)
-      throw ParseError(fmt::format("services manifest: entry {} data [{:#x}, {:#x}) overlaps the "
-                                   "{:#x}-byte header and entry list",
-                                   i, begin, end, list_end));
+      throw ParseError(
+          fmt::format("services manifest: entry {} data [{:#x}, {:#x}) overlaps the "
+                      "{:#x}-byte header and entry list",
+                      i, begin, end, list_end));
     if (begin < list_end)  // empty data placed inside the header: still malformed
-      throw ParseError(fmt::format("services manifest: entry {} offset {:#x} points into the {:#x}-byte "
-                                   "header and entry list",
-                                   i, begin, list_end));
+      throw ParseError(
+          fmt::format("services manifest: entry {} offset {:#x} points into the {:#x}-byte "
+                      "header and entry list",
+                      i, begin, list_end));
     e.data = bytes.subspan(e.offset, e.length);
     m.entries.push_back(e);
   }
@@ -108,9 +114,10 @@ std::vector<CertEntry> parse_cert_table(std::span<const uint8_t> bytes) {
   for (;; n++) {
     const std::size_t at = n * kEntrySize;
     if (at + kEntrySize > bytes.size())
-      throw ParseError(fmt::format("certificate table: no all-zero terminator entry in {:#x} bytes ({} "
-                                   "entr{} read)",
-                                   bytes.size(), n, n == 1 ? "y" : "ies"));
+      throw ParseError(
+          fmt::format("certificate table: no all-zero terminator entry in {:#x} bytes ({} "
+                      "entr{} read)",
+                      bytes.size(), n, n == 1 ? "y" : "ies"));
     auto entry = bytes.subspan(at, kEntrySize);
     if (std::all_of(entry.begin(), entry.end(), [](uint8_t b) { return b == 0; })) break;
   }
@@ -125,17 +132,20 @@ std::vector<CertEntry> parse_cert_table(std::span<const uint8_t> bytes) {
     e.length = svsm_get_le32(&bytes[at + 20]);
     const uint64_t begin = e.offset, end = uint64_t{e.offset} + e.length;
     if (e.guid.is_null())
-      throw ParseError(fmt::format("certificate table: entry {} has a null GUID but offset {:#x} and length "
-                                   "{:#x} (only the all-zero terminator may have a null GUID)",
-                                   i, e.offset, e.length));
+      throw ParseError(
+          fmt::format("certificate table: entry {} has a null GUID but offset {:#x} and length "
+                      "{:#x} (only the all-zero terminator may have a null GUID)",
+                      i, e.offset, e.length));
     if (end > bytes.size())
-      throw ParseError(fmt::format("certificate table: entry {} ({}) data [{:#x}, {:#x}) runs past the "
-                                   "{:#x}-byte buffer",
-                                   i, describe_guid(e.guid), begin, end, bytes.size()));
+      throw ParseError(
+          fmt::format("certificate table: entry {} ({}) data [{:#x}, {:#x}) runs past the "
+                      "{:#x}-byte buffer",
+                      i, describe_guid(e.guid), begin, end, bytes.size()));
     if (begin < table_end)
-      throw ParseError(fmt::format("certificate table: entry {} ({}) data [{:#x}, {:#x}) overlaps the "
-                                   "{:#x}-byte entry table",
-                                   i, describe_guid(e.guid), begin, end, table_end));
+      throw ParseError(
+          fmt::format("certificate table: entry {} ({}) data [{:#x}, {:#x}) overlaps the "
+                      "{:#x}-byte entry table",
+                      i, describe_guid(e.guid), begin, end, table_end));
     e.data = bytes.subspan(e.offset, e.length);
     out.push_back(e);
   }
@@ -145,18 +155,21 @@ std::vector<CertEntry> parse_cert_table(std::span<const uint8_t> bytes) {
 // ---------------------------------------------------------------- SNP report
 
 bool SnpReport::signed_() const noexcept {
-  return signature_algo != 0 && std::any_of(signature.begin(), signature.end(), [](uint8_t b) { return b != 0; });
+  return signature_algo != 0 &&
+         std::any_of(signature.begin(), signature.end(), [](uint8_t b) { return b != 0; });
 }
 
 bool SnpReport::emulated() const noexcept {
-  return std::memcmp(chip_id.data(), kEmulatedReportMarker.data(), kEmulatedReportMarker.size()) == 0;
+  return std::memcmp(chip_id.data(), kEmulatedReportMarker.data(), kEmulatedReportMarker.size()) ==
+         0;
 }
 static_assert(kEmulatedReportMarker.size() <= sizeof(SnpReport::chip_id));
 
 SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
   if (bytes.size() < SNP_REPORT_SIZE)
-    throw ParseError(fmt::format("SNP report: {:#x} bytes is shorter than the {:#x}-byte ATTESTATION_REPORT",
-                                 bytes.size(), SNP_REPORT_SIZE));
+    throw ParseError(
+        fmt::format("SNP report: {:#x} bytes is shorter than the {:#x}-byte ATTESTATION_REPORT",
+                    bytes.size(), SNP_REPORT_SIZE));
   static_assert(SNP_REPORT_SIGNATURE + sizeof(SnpReport::signature) == SNP_REPORT_SIZE);
 
   // Offsets from the ABI's ATTESTATION_REPORT table; those svsm_spec.h
@@ -202,7 +215,8 @@ SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
   return r;
 }
 
-bool report_binds(const SnpReport &report, std::span<const uint8_t> nonce, std::span<const uint8_t> manifest) {
+bool report_binds(const SnpReport &report, std::span<const uint8_t> nonce,
+                  std::span<const uint8_t> manifest) {
   return report.report_data == sha512_concat(nonce, manifest);
 }
 

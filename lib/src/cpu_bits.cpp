@@ -14,13 +14,17 @@ constexpr SevStatusBit kSevStatusBits[] = {
     {2, "SEV-SNP", "MSR_AMD64_SEV_SNP_ENABLED",
      "Secure Nested Paging: memory integrity through the RMP, VMPLs and attestation reports."},
     {3, "vTom", "MSR_AMD64_SNP_VTOM",
-     "Virtual top of memory: guest memory above vTOM is shared (unencrypted) without C-bit handling."},
+     "Virtual top of memory: guest memory above vTOM is shared (unencrypted) without C-bit "
+     "handling."},
     {4, "ReflectVC", "MSR_AMD64_SNP_REFLECT_VC",
-     "#VC exceptions are reflected out of the guest instead of being delivered to it (paravisor setups)."},
+     "#VC exceptions are reflected out of the guest instead of being delivered to it (paravisor "
+     "setups)."},
     {5, "RI", "MSR_AMD64_SNP_RESTRICTED_INJ",
-     "Restricted injection: the hypervisor can inject only #HV, so interrupts arrive through a doorbell page."},
+     "Restricted injection: the hypervisor can inject only #HV, so interrupts arrive through a "
+     "doorbell page."},
     {6, "AI", "MSR_AMD64_SNP_ALT_INJ",
-     "Alternate injection: interrupts are injected by a more privileged VMPL (e.g. COCONUT-SVSM's APIC "
+     "Alternate injection: interrupts are injected by a more privileged VMPL (e.g. COCONUT-SVSM's "
+     "APIC "
      "emulation), not the hypervisor."},
     {7, "DebugSwap", "MSR_AMD64_SNP_DEBUG_SWAP",
      "Debug registers are swapped on world switch, so the guest can use hardware debug registers."},
@@ -30,7 +34,8 @@ constexpr SevStatusBit kSevStatusBits[] = {
      "Branch target buffer isolation: branch predictions are not shared with the host."},
     {10, "VmplSSS", "MSR_AMD64_SNP_VMPL_SSS", "Supervisor shadow stacks are enforced per VMPL."},
     {11, "SecureTSC", "MSR_AMD64_SNP_SECURE_TSC",
-     "Secure TSC: the guest's TSC is scaled and offset under firmware control, not the hypervisor's."},
+     "Secure TSC: the guest's TSC is scaled and offset under firmware control, not the "
+     "hypervisor's."},
     {12, "VMGExitParam", "MSR_AMD64_SNP_VMGEXIT_PARAM", "VMGEXIT takes a parameter in RAX."},
     {14, "IBSVirt", "MSR_AMD64_SNP_IBS_VIRT", "IBS virtualization: the guest can use IBS itself."},
     {16, "VMSARegProt", "MSR_AMD64_SNP_VMSA_REG_PROT",
@@ -69,7 +74,9 @@ constexpr CpuidBit kCpuidEaxBits[] = {
 
 }  // namespace
 
-std::span<const SevStatusBit> sev_status_bits() noexcept { return kSevStatusBits; }
+std::span<const SevStatusBit> sev_status_bits() noexcept {
+  return kSevStatusBits;
+}
 
 std::vector<SevStatusBit> decode_sev_status(uint64_t value) {
   std::vector<SevStatusBit> out;
@@ -78,9 +85,13 @@ std::vector<SevStatusBit> decode_sev_status(uint64_t value) {
   return out;
 }
 
-uint64_t sev_status_reserved_bits(uint64_t value) noexcept { return value & ~sev_status_known_mask(); }
+uint64_t sev_status_reserved_bits(uint64_t value) noexcept {
+  return value & ~sev_status_known_mask();
+}
 
-std::span<const CpuidBit> cpuid_8000001f_eax_bits() noexcept { return kCpuidEaxBits; }
+std::span<const CpuidBit> cpuid_8000001f_eax_bits() noexcept {
+  return kCpuidEaxBits;
+}
 
 std::vector<CpuidBit> decode_cpuid_8000001f_eax(uint32_t eax) {
   std::vector<CpuidBit> out;

@@ -26,14 +26,18 @@ const char *plugin_path() {
 const crypto_plugin::Api &api() {
   static const crypto_plugin::Api *loaded = [] {
     const char *path = plugin_path();
-    const std::string fix = " (it comes with svsmctl and must be the same version: reinstall the svsmctl package)";
+    const std::string fix =
+        " (it comes with svsmctl and must be the same version: reinstall the svsmctl package)";
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw std::runtime_error(std::string("cannot load the attestation helper: ") + dlerror() + fix);
+    if (!handle)
+      throw std::runtime_error(std::string("cannot load the attestation helper: ") + dlerror() +
+                               fix);
     using Entry = const crypto_plugin::Api *(*)();
     auto entry = reinterpret_cast<Entry>(dlsym(handle, crypto_plugin::kEntryPoint));
     const crypto_plugin::Api *a = entry ? entry() : nullptr;
     if (!a || a->size != sizeof(crypto_plugin::Api) || std::strcmp(a->version, version) != 0)
-      throw std::runtime_error(std::string(path) + " is not the attestation helper of svsmctl " + version + fix);
+      throw std::runtime_error(std::string(path) + " is not the attestation helper of svsmctl " +
+                               version + fix);
     return a;
   }();
   return *loaded;
@@ -41,18 +45,28 @@ const crypto_plugin::Api &api() {
 
 }  // namespace
 
-Sha512Digest sha512(std::span<const uint8_t> data) { return api().sha512(data); }
+Sha512Digest sha512(std::span<const uint8_t> data) {
+  return api().sha512(data);
+}
 
 Sha512Digest sha512_concat(std::span<const uint8_t> nonce, std::span<const uint8_t> manifest) {
   return api().sha512_concat(nonce, manifest);
 }
 
-bool is_der_certificate(std::span<const uint8_t> der) { return api().is_der_certificate(der); }
+bool is_der_certificate(std::span<const uint8_t> der) {
+  return api().is_der_certificate(der);
+}
 
-CertSet certs_from_table(std::span<const uint8_t> table) { return api().certs_from_table(table); }
+CertSet certs_from_table(std::span<const uint8_t> table) {
+  return api().certs_from_table(table);
+}
 
-CertSet certs_from_dir(const std::filesystem::path &dir) { return api().certs_from_dir(dir); }
+CertSet certs_from_dir(const std::filesystem::path &dir) {
+  return api().certs_from_dir(dir);
+}
 
-Verification verify_evidence(const VerifyInput &in) { return api().verify_evidence(in); }
+Verification verify_evidence(const VerifyInput &in) {
+  return api().verify_evidence(in);
+}
 
 }  // namespace svsm

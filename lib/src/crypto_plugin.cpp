@@ -21,6 +21,7 @@ const svsm::crypto_plugin::Api kApi = {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const svsm::crypto_plugin::Api *svsmctl_crypto_plugin_v1() {
+extern "C" __attribute__((visibility("default"))) const svsm::crypto_plugin::Api *
+svsmctl_crypto_plugin_v1() {
   return &kApi;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/device.hpp"
 
 #include <fcntl.h>
@@ -32,7 +33,7 @@ T zeroed_arg() {
 }
 
 // ioctl, retried on EINTR; returns 0 or a positive errno.
-int do_ioctl(int fd, unsigned long cmd, void* arg) {
+int do_ioctl(int fd, unsigned long cmd, void *arg) {
   for (;;) {
     if (::ioctl(fd, cmd, arg) == 0) return 0;
     if (errno != EINTR) return errno;
@@ -74,7 +75,8 @@ std::string_view no_svsm_reason_text(NoSvsmReason r) {
     case NoSvsmReason::none: return "";
     case NoSvsmReason::not_snp: return "SEV-SNP is not active in this guest";
     case NoSvsmReason::vmpl0: return "the guest runs at VMPL0, so there is no SVSM";
-    case NoSvsmReason::kernel: return "the kernel has no SVSM guest support (Linux 6.11 or newer needed)";
+    case NoSvsmReason::kernel:
+      return "the kernel has no SVSM guest support (Linux 6.11 or newer needed)";
     case NoSvsmReason::no_ca: return "an SVSM is present but no usable Calling Area was found";
   }
   return "unknown reason";
@@ -86,7 +88,7 @@ std::string_view remap_step_name(size_t step) {
   return step < names.size() ? names[step] : "";
 }
 
-Device Device::open(const std::string& path) {
+Device Device::open(const std::string &path) {
   // Read-only is enough for GET_INFO and GET_CPU where an administrator has
   // opened the device to readers; the module checks CAP_SYS_ADMIN for calls.
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
@@ -95,22 +97,24 @@ Device Device::open(const std::string& path) {
   Device dev(fd);
   try {
     dev.info_ = dev.read_info();
-  } catch (const Error& e) {
+  } catch (const Error &e) {
     // Any other file answers GET_INFO with ENOTTY (or EINVAL): say what it is not.
     if (e.errno_value() != ENOTTY && e.errno_value() != EINVAL) throw;
     throw Error(ENOTTY, path, "not an svsm_diag device");
   }
   if (dev.info_.abi_version != SVSM_DIAG_ABI_VERSION)
     throw Error(EPROTO, "open " + path,
-                "module ABI version " + std::to_string(dev.info_.abi_version) + ", this svsmctl speaks " +
-                    std::to_string(SVSM_DIAG_ABI_VERSION));
+                "module ABI version " + std::to_string(dev.info_.abi_version) +
+                    ", this svsmctl speaks " + std::to_string(SVSM_DIAG_ABI_VERSION));
   return dev;
 }
 
-Device::Device(Device&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), info_(std::move(other.info_)), cpus_(std::move(other.cpus_)) {}
+Device::Device(Device &&other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      info_(std::move(other.info_)),
+      cpus_(std::move(other.cpus_)) {}
 
-Device& Device::operator=(Device&& other) noexcept {
+Device &Device::operator=(Device &&other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
@@ -129,13 +133,13 @@ void Device::refresh() {
   cpus_.reset();
 }
 
-const std::vector<CpuInfo>& Device::cpus() const {
+const std::vector<CpuInfo> &Device::cpus() const {
   if (cpus_) return *cpus_;
   std::vector<CpuInfo> cpus;
   for (uint32_t c = 0; c < info_.nr_cpu_ids; ++c) {
     try {
       cpus.push_back(cpu(c));
-    } catch (const Error& e) {
+    } catch (const Error &e) {
       if (e.errno_value() != ENXIO) throw;  // ENXIO: not a possible CPU
     }
   }
@@ -145,7 +149,7 @@ const std::vector<CpuInfo>& Device::cpus() const {
 
 std::vector<uint32_t> Device::online_cpus() const {
   std::vector<uint32_t> ids;
-  for (const auto& c : cpus())
+  for (const auto &c : cpus())
     if (c.online) ids.push_back(c.cpu);
   return ids;
 }
@@ -198,7 +202,7 @@ CpuInfo Device::cpu(uint32_t cpu) const {
   return c;
 }
 
-CallResult Device::call(const CallRequest& request) const {
+CallResult Device::call(const CallRequest &request) const {
   auto arg = zeroed_arg<svsm_diag_call>();
   arg.cpu = request.cpu;
   arg.protocol = request.protocol;
@@ -210,7 +214,7 @@ CallResult Device::call(const CallRequest& request) const {
   std::vector<uint8_t> buffer = request.buffer;
   if (request.placement != BufferPlacement::none) {
     arg.flags = request.placement == BufferPlacement::calling_area ? SVSM_DIAG_CALL_BUF_CA
-                                                                    : SVSM_DIAG_CALL_BUF_PAGE;
+                                                                   : SVSM_DIAG_CALL_BUF_PAGE;
     arg.buf_reg = static_cast<uint32_t>(request.buffer_register);
     arg.buf_addr = reinterpret_cast<uintptr_t>(buffer.data());
     arg.buf_len = static_cast<uint32_t>(buffer.size());
@@ -256,7 +260,7 @@ RemapTestResult Device::remap_test(uint32_t cpu) const {
   return r;
 }
 
-AttestResult Device::attest(const AttestRequest& request) const {
+AttestResult Device::attest(const AttestRequest &request) const {
   // Start with room for typical answers; the module reports what it needs.
   std::vector<uint8_t> report(4096), manifest(16384), certs(request.certificates ? 65536 : 0);
 
@@ -270,7 +274,7 @@ AttestResult Device::attest(const AttestRequest& request) const {
       std::copy(le.begin(), le.end(), arg.service_guid);
       arg.manifest_version = request.manifest_version;
     }
-    auto set = [](svsm_diag_buf& b, std::vector<uint8_t>& v) {
+    auto set = [](svsm_diag_buf &b, std::vector<uint8_t> &v) {
       b.addr = v.empty() ? 0 : reinterpret_cast<uintptr_t>(v.data());
       b.len = static_cast<uint32_t>(v.size());
     };
@@ -286,7 +290,8 @@ AttestResult Device::attest(const AttestRequest& request) const {
       continue;
     }
     const bool serviced = arg.status & SVSM_DIAG_STATUS_SERVICED;
-    if (err && !in_band(err)) throw Error(err, "ATTEST", {}, serviced ? std::optional(arg.result) : std::nullopt);
+    if (err && !in_band(err))
+      throw Error(err, "ATTEST", {}, serviced ? std::optional(arg.result) : std::nullopt);
 
     AttestResult r;
     r.error = err;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/error.hpp"
 
 #include <utility>
@@ -5,7 +6,7 @@
 namespace svsm {
 
 namespace {
-std::string what_text(const std::string& operation, const std::string& detail) {
+std::string what_text(const std::string &operation, const std::string &detail) {
   return detail.empty() ? operation : operation + ": " + detail;
 }
 }  // namespace

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/platform.hpp"
 
 #include <cpuid.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -83,7 +84,7 @@ struct ReadResult {
   int error = 0;
 };
 
-ReadResult read_file(const fs::path& p) {
+ReadResult read_file(const fs::path &p) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {std::nullopt, errno};
   std::string text;
@@ -104,7 +105,7 @@ ReadResult read_file(const fs::path& p) {
   return {std::move(text), 0};
 }
 
-fs::path under(const fs::path& root, std::string_view abs) {
+fs::path under(const fs::path &root, std::string_view abs) {
   return root / fs::path(abs).relative_path();
 }
 
@@ -114,7 +115,8 @@ std::string why(int err, std::string_view what) {
 }
 
 template <typename T>
-Fact<T> number_fact(const fs::path& root, std::string_view path, int base, std::string_view absent) {
+Fact<T> number_fact(const fs::path &root, std::string_view path, int base,
+                    std::string_view absent) {
   auto r = read_file(under(root, path));
   if (!r.text) {
     if (r.error == ENOENT) return Fact<T>::missing(Source::sysfs, std::string(absent));
@@ -125,7 +127,7 @@ Fact<T> number_fact(const fs::path& root, std::string_view path, int base, std::
   return Fact<T>::of(static_cast<T>(*v), Source::sysfs);
 }
 
-Fact<bool> exists_fact(const fs::path& root, std::string_view path, Source source) {
+Fact<bool> exists_fact(const fs::path &root, std::string_view path, Source source) {
   std::error_code ec;
   bool present = fs::exists(under(root, path), ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
@@ -133,52 +135,57 @@ Fact<bool> exists_fact(const fs::path& root, std::string_view path, Source sourc
   return Fact<bool>::of(present, source);
 }
 
-bool configfs_mounted(const fs::path& root) {
+bool configfs_mounted(const fs::path &root) {
   auto r = read_file(under(root, "/proc/mounts"));
-  if (!r.text) return exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false);
+  if (!r.text)
+    return exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false);
   return r.text->find(" /sys/kernel/config configfs ") != std::string::npos;
 }
 
 }  // namespace
 
-PlatformFacts probe_platform(const PlatformSources& sources) {
+PlatformFacts probe_platform(const PlatformSources &sources) {
   PlatformFacts f;
-  const fs::path& root = sources.root;
+  const fs::path &root = sources.root;
 
   if (auto r = read_file(under(root, "/proc/sys/kernel/osrelease")); r.text) {
     auto rel = *r.text;
     while (!rel.empty() && rel.back() == '\n') rel.pop_back();
     f.kernel_release = Fact<std::string>::of(rel, Source::kernel);
   } else {
-    f.kernel_release = Fact<std::string>::missing(Source::kernel, why(r.error, "/proc/sys/kernel/osrelease"));
+    f.kernel_release =
+        Fact<std::string>::missing(Source::kernel, why(r.error, "/proc/sys/kernel/osrelease"));
   }
 
   auto cpuid = sources.cpuid ? sources.cpuid() : read_cpuid();
-  f.cpuid = cpuid ? Fact<CpuidInfo>::of(*cpuid, Source::cpuid)
-                  : Fact<CpuidInfo>::missing(Source::cpuid, "the CPUID instruction is not available");
+  f.cpuid = cpuid
+                ? Fact<CpuidInfo>::of(*cpuid, Source::cpuid)
+                : Fact<CpuidInfo>::missing(Source::cpuid, "the CPUID instruction is not available");
 
   if (auto r = read_file(under(root, "/proc/cpuinfo")); r.text)
-    f.cpu_flags = Fact<std::vector<std::string>>::of(parse_cpuinfo_sev_flags(*r.text), Source::cpuinfo);
+    f.cpu_flags =
+        Fact<std::vector<std::string>>::of(parse_cpuinfo_sev_flags(*r.text), Source::cpuinfo);
   else
-    f.cpu_flags = Fact<std::vector<std::string>>::missing(Source::cpuinfo, why(r.error, "/proc/cpuinfo"));
+    f.cpu_flags =
+        Fact<std::vector<std::string>>::missing(Source::cpuinfo, why(r.error, "/proc/cpuinfo"));
 
   f.sysfs_vmpl = number_fact<uint32_t>(
       root, "/sys/devices/system/cpu/sev/vmpl", 10,
       "no /sys/devices/system/cpu/sev/vmpl (only SEV-SNP guests on Linux 6.11+ have it)");
-  f.sysfs_sev_status = number_fact<uint64_t>(root, "/sys/devices/system/cpu/sev/sev_status", 16, "");
+  f.sysfs_sev_status =
+      number_fact<uint64_t>(root, "/sys/devices/system/cpu/sev/sev_status", 16, "");
   if (!f.sysfs_sev_status.known())
-    f.sysfs_sev_status = number_fact<uint64_t>(
-        root, "/sys/hypervisor/sev/sev_status", 16,
-        "the kernel does not export SEV_STATUS in sysfs");
+    f.sysfs_sev_status = number_fact<uint64_t>(root, "/sys/hypervisor/sev/sev_status", 16,
+                                               "the kernel does not export SEV_STATUS in sysfs");
 
   f.sev_guest_device = exists_fact(root, "/dev/sev-guest", Source::devfs);
   // Without configfs mounted, the tsm directory is absent whether or not the
   // kernel offers it: that is "unknown", not "no".
   f.configfs_tsm = exists_fact(root, "/sys/kernel/config/tsm/report", Source::configfs);
   if (f.configfs_tsm.known() && !*f.configfs_tsm.value && !configfs_mounted(root))
-    f.configfs_tsm = Fact<bool>::missing(
-        Source::configfs, "configfs is not mounted at /sys/kernel/config "
-                          "(mount -t configfs configfs /sys/kernel/config)");
+    f.configfs_tsm = Fact<bool>::missing(Source::configfs,
+                                         "configfs is not mounted at /sys/kernel/config "
+                                         "(mount -t configfs configfs /sys/kernel/config)");
   f.tpm_svsm = exists_fact(root, "/sys/bus/platform/devices/tpm-svsm", Source::sysfs);
   return f;
 }

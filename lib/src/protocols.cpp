@@ -12,11 +12,13 @@ namespace {
 
 using detail::name_equals;
 
-#define SVSM_PROTOCOL_INFO(number, name, defined_by, description) {number, name, description, defined_by},
+#define SVSM_PROTOCOL_INFO(number, name, defined_by, description) \
+  {number, name, description, defined_by},
 constexpr ProtocolInfo kProtocols[] = {SVSM_PROTOCOLS(SVSM_PROTOCOL_INFO)};
 #undef SVSM_PROTOCOL_INFO
 
-#define SVSM_CALL_INFO(protocol, call, name, access, description) {protocol, call, name, #call, description},
+#define SVSM_CALL_INFO(protocol, call, name, access, description) \
+  {protocol, call, name, #call, description},
 constexpr CallInfo kCalls[] = {SVSM_CALLS(SVSM_CALL_INFO)};
 #undef SVSM_CALL_INFO
 
@@ -28,8 +30,12 @@ std::optional<uint32_t> parse_u32(std::string_view text) noexcept {
 
 }  // namespace
 
-std::span<const ProtocolInfo> known_protocols() noexcept { return kProtocols; }
-std::span<const CallInfo> known_calls() noexcept { return kCalls; }
+std::span<const ProtocolInfo> known_protocols() noexcept {
+  return kProtocols;
+}
+std::span<const CallInfo> known_calls() noexcept {
+  return kCalls;
+}
 
 std::string_view protocol_name(uint32_t protocol) noexcept {
   for (const auto &p : kProtocols)

@@ -32,7 +32,9 @@ Sha512Digest sha512_parts(std::initializer_list<std::span<const uint8_t>> parts)
 
 }  // namespace
 
-Sha512Digest sha512(std::span<const uint8_t> data) { return sha512_parts({data}); }
+Sha512Digest sha512(std::span<const uint8_t> data) {
+  return sha512_parts({data});
+}
 
 Sha512Digest sha512_concat(std::span<const uint8_t> nonce, std::span<const uint8_t> manifest) {
   return sha512_parts({nonce, manifest});

@@ -1,17 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/status.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <set>
 
 #include <fmt/format.h>
 
-#include "svsm/results.hpp"
 #include "svsm/error.hpp"
+#include "svsm/results.hpp"
 #include "svsm_spec.h"
 
 namespace svsm {
@@ -42,39 +43,41 @@ std::string cvm_type_of(uint64_t sev_status) {
   return "none";
 }
 
-std::string cvm_type_of(const std::vector<std::string>& flags) {
-  auto has = [&](std::string_view f) { return std::find(flags.begin(), flags.end(), f) != flags.end(); };
+std::string cvm_type_of(const std::vector<std::string> &flags) {
+  auto has = [&](std::string_view f) {
+    return std::find(flags.begin(), flags.end(), f) != flags.end();
+  };
   if (has("sev_snp")) return "sev-snp";
   if (has("sev_es")) return "sev-es";
   if (has("sev")) return "sev";
   return "none";
 }
 
-bool cpu_flag(const PlatformFacts& p, std::string_view flag) {
-  return p.cpu_flags.known() &&
-         std::find(p.cpu_flags.value->begin(), p.cpu_flags.value->end(), flag) != p.cpu_flags.value->end();
+bool cpu_flag(const PlatformFacts &p, std::string_view flag) {
+  return p.cpu_flags.known() && std::find(p.cpu_flags.value->begin(), p.cpu_flags.value->end(),
+                                          flag) != p.cpu_flags.value->end();
 }
 
 // A failed call in words: the SVSM's result code if it answered, else why not.
-std::string failure_of(const CallResult& r) {
-  return std::string(r.status.serviced ? explain_result(r.result).name : call_failure_text(r.error));
+std::string failure_of(const CallResult &r) {
+  return std::string(r.status.serviced ? explain_result(r.result).name
+                                       : call_failure_text(r.error));
 }
 
-std::string open_error_text(const Error& e, const ModuleFacts& m) {
+std::string open_error_text(const Error &e, const ModuleFacts &m) {
   switch (e.errno_value()) {
     case ENOENT:
       if (m.state == ModuleState::not_loaded)
-        return m.installed ? "the svsm_diag module is not loaded" : "the svsm_diag module is not installed";
+        return m.installed ? "the svsm_diag module is not loaded"
+                           : "the svsm_diag module is not installed";
       return "/dev/svsm_diag does not exist";
     case EACCES:
-    case EPERM:
-      return "/dev/svsm_diag: permission denied (run as root)";
-    default:
-      return e.what();
+    case EPERM: return "/dev/svsm_diag: permission denied (run as root)";
+    default: return e.what();
   }
 }
 
-std::string open_error_hint(const Error& e, const ModuleFacts& m) {
+std::string open_error_hint(const Error &e, const ModuleFacts &m) {
   switch (e.errno_value()) {
     case ENOENT:
       if (m.state != ModuleState::not_loaded) return {};
@@ -82,14 +85,12 @@ std::string open_error_hint(const Error& e, const ModuleFacts& m) {
                          : "install the svsmctl-dkms package, which builds it for this kernel, "
                            "then run 'svsmctl module load'";
     case EACCES:
-    case EPERM:
-      return "run svsmctl as root";
-    default:
-      return {};
+    case EPERM: return "run svsmctl as root";
+    default: return {};
   }
 }
 
-void add_module_facts(Status& s, const Info* info) {
+void add_module_facts(Status &s, const Info *info) {
   auto ms = module_status();
   s.module.state = ms.state;
   s.module.installed = ms.installed;
@@ -102,10 +103,10 @@ void add_module_facts(Status& s, const Info* info) {
   }
 }
 
-CaSummary summarize_cpus(const std::vector<CpuInfo>& cpus) {
+CaSummary summarize_cpus(const std::vector<CpuInfo> &cpus) {
   CaSummary sum;
   std::set<uint64_t> cas;
-  for (const CpuInfo& c : cpus) {
+  for (const CpuInfo &c : cpus) {
     ++sum.possible;
     if (c.online) ++sum.online;
     sum.addresses_hidden = sum.addresses_hidden || c.addresses_hidden;
@@ -121,21 +122,27 @@ CaSummary summarize_cpus(const std::vector<CpuInfo>& cpus) {
 
 // An SEV-SNP guest needs an AMD CPU with CPUID Fn8000_001F: without them
 // the answer is certain even without the module.
-std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo>& cpuid) {
+std::optional<std::string> cpuid_rules_out_snp(const Fact<CpuidInfo> &cpuid) {
   if (!cpuid.known()) return std::nullopt;
-  if (cpuid.value->vendor != "AuthenticAMD") return "CPUID: not an AMD CPU (" + cpuid.value->vendor + ")";
+  if (cpuid.value->vendor != "AuthenticAMD")
+    return "CPUID: not an AMD CPU (" + cpuid.value->vendor + ")";
   if (!cpuid.value->sev) return std::string("CPUID: no Fn8000_001F leaf, so no SEV");
-  if (!(cpuid.value->sev->eax & (1U << 1))) return std::string("CPUID Fn8000_001F: SEV not supported");
+  if (!(cpuid.value->sev->eax & (1U << 1)))
+    return std::string("CPUID Fn8000_001F: SEV not supported");
   return std::nullopt;
 }
 
 std::string probe_hint(int err, std::optional<uint32_t> result) {
   switch (err) {
     case EIO:
-      return result ? fmt::format("'svsmctl explain {:#x}' says what the answer means", *result) : std::string();
-    case EBUSY: return "the SVSM stayed busy: look at the SVSM's load and log; max_retries bounds the retries";
+      return result ? fmt::format("'svsmctl explain {:#x}' says what the answer means", *result)
+                    : std::string();
+    case EBUSY:
+      return "the SVSM stayed busy: look at the SVSM's load and log; max_retries bounds the "
+             "retries";
     case ECOMM: return "the hypervisor did not run the SVSM: look in the hypervisor's log";
-    case EREMOTEIO: return "the hypervisor refused to switch to VMPL0: look in the hypervisor's log";
+    case EREMOTEIO:
+      return "the hypervisor refused to switch to VMPL0: look in the hypervisor's log";
     default: return {};
   }
 }
@@ -143,7 +150,7 @@ std::string probe_hint(int err, std::optional<uint32_t> result) {
 // QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
 // once on each online CPU. Privilege errors are thrown; an offline CPU is
 // skipped.
-Liveness probe_liveness(const Device& dev) {
+Liveness probe_liveness(const Device &dev) {
   Liveness live;
   for (uint32_t cpu : dev.online_cpus()) {
     CallRequest req;
@@ -154,7 +161,7 @@ Liveness probe_liveness(const Device& dev) {
     CallResult r;
     try {
       r = dev.call(req);
-    } catch (const Error& e) {
+    } catch (const Error &e) {
       if (e.errno_value() == ENXIO) continue;  // went offline meanwhile
       throw;
     }
@@ -174,7 +181,7 @@ Liveness probe_liveness(const Device& dev) {
 
 }  // namespace
 
-std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
+std::vector<ProtocolSupport> query_protocols(const Device &dev, uint32_t cpu) {
   std::vector<ProtocolSupport> out;
   for (uint32_t p = 0; p < SVSM_NR_PROTOCOLS; ++p) {
     ProtocolSupport ps;
@@ -187,7 +194,8 @@ std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu) {
       req.rcx = (static_cast<uint64_t>(p) << 32) | v;
       auto r = dev.call(req);
       if (r.error)
-        throw Error(r.error, "QUERY_PROTOCOL", "protocol " + std::to_string(p) + ": " + failure_of(r),
+        throw Error(r.error, "QUERY_PROTOCOL",
+                    "protocol " + std::to_string(p) + ": " + failure_of(r),
                     r.status.serviced ? std::optional(r.result) : std::nullopt);
       if (r.rcx) {
         ps.min_version = static_cast<uint32_t>(r.rcx);
@@ -208,16 +216,17 @@ namespace {
 
 // The device and its GET_INFO (read once, at open), or the reason it is not
 // usable, with the module facts either way.
-std::optional<Device> open_status_device(Status& s, const StatusOptions& options) {
+std::optional<Device> open_status_device(Status &s, const StatusOptions &options) {
   std::optional<Device> dev;
   try {
     dev.emplace(Device::open(options.device_path));
-  } catch (const Error& e) {
+  } catch (const Error &e) {
     add_module_facts(s, nullptr);
     s.module.device_error = open_error_text(e, s.module);
     s.module.hint = open_error_hint(e, s.module);
     if (::geteuid() != 0 && (e.errno_value() == EACCES || e.errno_value() == EPERM))
-      s.needs_root.push_back("the module's view (SEV_STATUS, VMPL, SVSM, protocols, Calling Areas)");
+      s.needs_root.push_back(
+          "the module's view (SEV_STATUS, VMPL, SVSM, protocols, Calling Areas)");
     return std::nullopt;
   }
   add_module_facts(s, &dev->info());
@@ -225,16 +234,16 @@ std::optional<Device> open_status_device(Status& s, const StatusOptions& options
 }
 
 // SEV_STATUS: the module reads the MSR; sysfs is what non-root users have.
-Fact<uint64_t> sev_status_fact(const Status& s, const Info* info) {
+Fact<uint64_t> sev_status_fact(const Status &s, const Info *info) {
   if (info && info->sev_status) return Fact<uint64_t>::of(*info->sev_status, Source::module);
   if (s.platform.sysfs_sev_status.known()) return s.platform.sysfs_sev_status;
-  return Fact<uint64_t>::missing(Source::module, info ? "the module could not read SEV_STATUS"
-                                                      : s.module.device_error + "; " +
-                                                            s.platform.sysfs_sev_status.unknown);
+  return Fact<uint64_t>::missing(
+      Source::module, info ? "the module could not read SEV_STATUS"
+                           : s.module.device_error + "; " + s.platform.sysfs_sev_status.unknown);
 }
 
 // The CVM type: from SEV_STATUS, else from the /proc/cpuinfo flags.
-Fact<std::string> cvm_type_fact(const Status& s) {
+Fact<std::string> cvm_type_fact(const Status &s) {
   Fact<std::string> f;
   if (s.sev_status.known()) {
     f = Fact<std::string>::of(cvm_type_of(*s.sev_status.value), s.sev_status.source);
@@ -252,23 +261,25 @@ Fact<std::string> cvm_type_fact(const Status& s) {
 }
 
 // VMPL: the module (the kernel's snp_vmpl, or the emulator) and sysfs.
-Fact<uint32_t> vmpl_fact(const Status& s, const Info* info) {
+Fact<uint32_t> vmpl_fact(const Status &s, const Info *info) {
   if (info && info->vmpl) {
     auto f = Fact<uint32_t>::of(*info->vmpl, Source::module);
     if (info->backend == Backend::emulated) f.note = "emulated";
     if (s.platform.sysfs_vmpl.known() && *s.platform.sysfs_vmpl.value != *info->vmpl)
-      f.note = "sysfs says VMPL " + std::to_string(*s.platform.sysfs_vmpl.value) +
-               (info->backend == Backend::emulated ? " (the emulator's VMPL is not the guest's)" : "");
+      f.note =
+          "sysfs says VMPL " + std::to_string(*s.platform.sysfs_vmpl.value) +
+          (info->backend == Backend::emulated ? " (the emulator's VMPL is not the guest's)" : "");
     return f;
   }
   if (s.platform.sysfs_vmpl.known()) return s.platform.sysfs_vmpl;
-  return Fact<uint32_t>::missing(Source::sysfs, info ? std::string(no_svsm_reason_text(info->reason))
-                                                     : s.platform.sysfs_vmpl.unknown);
+  return Fact<uint32_t>::missing(Source::sysfs, info
+                                                    ? std::string(no_svsm_reason_text(info->reason))
+                                                    : s.platform.sysfs_vmpl.unknown);
 }
 
 // Whether an SVSM is there: the module's reason, else sysfs VMPL, else the
 // svsm CPU flag.
-Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
+Fact<bool> svsm_present_fact(const Status &s, const Info *info) {
   Fact<bool> f;
   if (info) {
     switch (info->reason) {
@@ -278,9 +289,7 @@ Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
         if (info->reason == NoSvsmReason::no_ca) f.note = "but no usable Calling Area";
         break;
       case NoSvsmReason::not_snp:
-      case NoSvsmReason::vmpl0:
-        f = Fact<bool>::of(false, Source::module);
-        break;
+      case NoSvsmReason::vmpl0: f = Fact<bool>::of(false, Source::module); break;
       case NoSvsmReason::kernel:
         f = Fact<bool>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
         break;
@@ -289,7 +298,8 @@ Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
     if (f.known() && !*f.value && cpu_flag(s.platform, "svsm"))
       f.note = "but /proc/cpuinfo has the svsm flag";
   } else if (s.vmpl.known()) {
-    f = Fact<bool>::of(*s.vmpl.value > 0, Source::sysfs);  // Linux runs above VMPL0 only under an SVSM
+    f = Fact<bool>::of(*s.vmpl.value > 0,
+                       Source::sysfs);  // Linux runs above VMPL0 only under an SVSM
   } else if (cpu_flag(s.platform, "svsm")) {
     f = Fact<bool>::of(true, Source::cpuinfo);  // Linux 6.11+ sets it when it found an SVSM at boot
   } else {
@@ -299,15 +309,16 @@ Fact<bool> svsm_present_fact(const Status& s, const Info* info) {
 }
 
 // The SVSM's location and version, from the module only.
-Fact<SvsmDescription> svsm_fact(const Status& s, const Info* info) {
+Fact<SvsmDescription> svsm_fact(const Status &s, const Info *info) {
   if (!info) return Fact<SvsmDescription>::missing(Source::module, s.module.device_error);
   if (info->svsm) return Fact<SvsmDescription>::of(*info->svsm, Source::module);
-  return Fact<SvsmDescription>::missing(Source::module, std::string(no_svsm_reason_text(info->reason)));
+  return Fact<SvsmDescription>::missing(Source::module,
+                                        std::string(no_svsm_reason_text(info->reason)));
 }
 
 // Liveness, protocols, vTPM and Calling Areas need an SVSM behind the
 // device: without one they are unknown, with the reason.
-void mark_svsm_facts_missing(Status& s, const std::string& why) {
+void mark_svsm_facts_missing(Status &s, const std::string &why) {
   s.liveness = Fact<Liveness>::missing(Source::module, why);
   s.protocols = Fact<std::vector<ProtocolSupport>>::missing(Source::module, why);
   s.vtpm_commands = Fact<uint64_t>::missing(Source::module, why);
@@ -315,10 +326,10 @@ void mark_svsm_facts_missing(Status& s, const std::string& why) {
 }
 
 // The first online CPU on which the SVSM answered the liveness probe.
-std::optional<uint32_t> first_responding_cpu(const Device& dev, const Liveness& live) {
+std::optional<uint32_t> first_responding_cpu(const Device &dev, const Liveness &live) {
   for (uint32_t c : dev.online_cpus()) {
     bool failed = std::any_of(live.failures.begin(), live.failures.end(),
-                              [c](const ProbeFailure& f) { return f.cpu == c; });
+                              [c](const ProbeFailure &f) { return f.cpu == c; });
     if (!failed) return c;
   }
   return std::nullopt;
@@ -326,8 +337,8 @@ std::optional<uint32_t> first_responding_cpu(const Device& dev, const Liveness& 
 
 // VTPM QUERY's platform-command bitmap, asked on @cpu where the SVSM offers
 // the vTPM protocol.
-Fact<uint64_t> vtpm_commands_fact(const Device& dev, uint32_t cpu,
-                                  const Fact<std::vector<ProtocolSupport>>& protocols) {
+Fact<uint64_t> vtpm_commands_fact(const Device &dev, uint32_t cpu,
+                                  const Fact<std::vector<ProtocolSupport>> &protocols) {
   if (!protocols.known()) return Fact<uint64_t>::missing(Source::module, protocols.unknown);
   if (!(*protocols.value)[SVSM_PROTOCOL_VTPM].offered())
     return Fact<uint64_t>::not_applicable(Source::module, "the SVSM offers no vTPM protocol");
@@ -339,17 +350,17 @@ Fact<uint64_t> vtpm_commands_fact(const Device& dev, uint32_t cpu,
     auto r = dev.call(req);
     if (!r.error) return Fact<uint64_t>::of(r.rcx, Source::module);
     return Fact<uint64_t>::missing(Source::module, "VTPM QUERY failed: " + failure_of(r));
-  } catch (const Error& e) {  // e.g. the CPU went offline meanwhile
+  } catch (const Error &e) {  // e.g. the CPU went offline meanwhile
     return Fact<uint64_t>::missing(Source::module, std::string("VTPM QUERY failed: ") + e.what());
   }
 }
 
 // Read-only SVSM calls (root only): liveness on every online CPU, then the
 // protocols and the vTPM bitmap on the first CPU that answered.
-void query_svsm(Status& s, const Device& dev) {
+void query_svsm(Status &s, const Device &dev) {
   try {
     s.liveness = Fact<Liveness>::of(probe_liveness(dev), Source::module);
-  } catch (const Error& e) {
+  } catch (const Error &e) {
     if (e.errno_value() != EPERM && e.errno_value() != EACCES) throw;
     s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
     s.needs_root.push_back("whether the SVSM responds, and its protocols (QUERY_PROTOCOL)");
@@ -357,14 +368,15 @@ void query_svsm(Status& s, const Device& dev) {
   }
   auto cpu = first_responding_cpu(dev, *s.liveness.value);
   if (!cpu) {
-    const auto& failures = s.liveness.value->failures;
+    const auto &failures = s.liveness.value->failures;
     const std::string why = failures.empty() ? "no online CPU to ask" : failures.front().cause;
     s.protocols.unknown = s.vtpm_commands.unknown = "the SVSM is not responding: " + why;
     return;
   }
   try {
-    s.protocols = Fact<std::vector<ProtocolSupport>>::of(query_protocols(dev, *cpu), Source::module);
-  } catch (const Error& e) {
+    s.protocols =
+        Fact<std::vector<ProtocolSupport>>::of(query_protocols(dev, *cpu), Source::module);
+  } catch (const Error &e) {
     // The SVSM answered the probe but not this: say so, and report the rest.
     s.protocols.unknown = std::string("QUERY_PROTOCOL failed: ") + e.what();
   }
@@ -373,8 +385,8 @@ void query_svsm(Status& s, const Device& dev) {
 
 // What the module knows about the SVSM: Calling Areas from the CPU walk, and
 // the SVSM's answers unless --no-query.
-void add_svsm_facts(Status& s, const Device* dev, const StatusOptions& options) {
-  const Info* info = dev ? &dev->info() : nullptr;
+void add_svsm_facts(Status &s, const Device *dev, const StatusOptions &options) {
+  const Info *info = dev ? &dev->info() : nullptr;
   if (!info) return mark_svsm_facts_missing(s, s.module.device_error);
   // Not applicable where the verdict says there is no SVSM (see below).
   if (info->backend == Backend::none)
@@ -390,23 +402,25 @@ void add_svsm_facts(Status& s, const Device* dev, const StatusOptions& options) 
 }
 
 // vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
-Fact<bool> vtpm_fact(const Status& s) {
+Fact<bool> vtpm_fact(const Status &s) {
   if (s.vtpm_commands.known())
     return Fact<bool>::of((*s.vtpm_commands.value >> SVSM_VTPM_SEND_COMMAND) & 1, Source::module);
   if (s.protocols.known() && !(*s.protocols.value)[SVSM_PROTOCOL_VTPM].offered())
     return Fact<bool>::of(false, Source::module);
-  if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value) return Fact<bool>::of(true, Source::sysfs);
+  if (s.platform.tpm_svsm.known() && *s.platform.tpm_svsm.value)
+    return Fact<bool>::of(true, Source::sysfs);
   return Fact<bool>::missing(Source::module,
                              s.protocols.known() ? s.vtpm_commands.unknown : s.protocols.unknown);
 }
 
 // The verdict, from the strongest source there is.
-void set_verdict(Status& s, const Info* info) {
+void set_verdict(Status &s, const Info *info) {
   if (info) {
     switch (info->backend) {
       case Backend::snp:
         s.verdict = Verdict::svsm;
-        s.verdict_reason = "SEV-SNP guest at VMPL" + std::to_string(info->vmpl.value_or(0)) + " under an SVSM";
+        s.verdict_reason =
+            "SEV-SNP guest at VMPL" + std::to_string(info->vmpl.value_or(0)) + " under an SVSM";
         return;
       case Backend::emulated:
         s.verdict = Verdict::svsm_emulated;
@@ -416,9 +430,9 @@ void set_verdict(Status& s, const Info* info) {
                                 : "a " + s.cvm_type.value.value_or("?") + " guest");
         return;
       case Backend::none:
-        s.verdict = info->reason == NoSvsmReason::vmpl0 ? Verdict::snp_no_svsm
+        s.verdict = info->reason == NoSvsmReason::vmpl0     ? Verdict::snp_no_svsm
                     : info->reason == NoSvsmReason::not_snp ? Verdict::not_snp
-                                                             : Verdict::unknown;
+                                                            : Verdict::unknown;
         s.verdict_reason = std::string(no_svsm_reason_text(info->reason));
         return;
     }
@@ -426,11 +440,14 @@ void set_verdict(Status& s, const Info* info) {
   }
   if (s.vmpl.known()) {
     s.verdict = *s.vmpl.value > 0 ? Verdict::svsm : Verdict::snp_no_svsm;
-    s.verdict_reason = "from sysfs (VMPL " + std::to_string(*s.vmpl.value) + "); " + s.module.device_error;
-  } else if (s.svsm_present.source == Source::cpuinfo && s.svsm_present.value == std::optional(true)) {
+    s.verdict_reason =
+        "from sysfs (VMPL " + std::to_string(*s.vmpl.value) + "); " + s.module.device_error;
+  } else if (s.svsm_present.source == Source::cpuinfo &&
+             s.svsm_present.value == std::optional(true)) {
     s.verdict = Verdict::svsm;
     s.verdict_reason = "from the svsm CPU flag; " + s.module.device_error;
-  } else if (s.cvm_type.known() && *s.cvm_type.value != "sev-snp" && s.cvm_type.source != Source::cpuinfo) {
+  } else if (s.cvm_type.known() && *s.cvm_type.value != "sev-snp" &&
+             s.cvm_type.source != Source::cpuinfo) {
     s.verdict = Verdict::not_snp;
     s.verdict_reason = "SEV_STATUS shows no SEV-SNP";
   } else if (auto why = cpuid_rules_out_snp(s.platform.cpuid)) {
@@ -445,14 +462,15 @@ void set_verdict(Status& s, const Info* info) {
 // Where there is no SVSM, what only an SVSM has does not apply: not knowing
 // it is no failure. Without SEV-SNP there is no SVSM, whoever could or could
 // not tell us.
-void apply_verdict(Status& s) {
+void apply_verdict(Status &s) {
   if (s.verdict == Verdict::not_snp && !s.svsm_present.known()) {
-    s.svsm_present = Fact<bool>::of(false, s.cvm_type.known() && s.cvm_type.source != Source::cpuinfo
-                                               ? s.cvm_type.source : Source::cpuid);
+    s.svsm_present = Fact<bool>::of(
+        false, s.cvm_type.known() && s.cvm_type.source != Source::cpuinfo ? s.cvm_type.source
+                                                                          : Source::cpuid);
     s.svsm_present.note = s.verdict_reason;
   }
   const bool no_svsm = s.verdict == Verdict::not_snp || s.verdict == Verdict::snp_no_svsm;
-  auto not_applicable = [&s](auto& fact) {
+  auto not_applicable = [&s](auto &fact) {
     if (fact.known()) return;
     fact.applies = false;
     fact.unknown = s.verdict == Verdict::not_snp ? "not an SEV-SNP guest" : "no SVSM";
@@ -473,14 +491,15 @@ void apply_verdict(Status& s) {
 
 }  // namespace
 
-Status collect_status(const StatusOptions& options) {
+Status collect_status(const StatusOptions &options) {
   const auto started = std::chrono::steady_clock::now();
   Status s;
-  s.collected_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s.collected_at =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   s.platform = probe_platform(options.platform);
 
   const auto dev = open_status_device(s, options);
-  const Info* info = dev ? &dev->info() : nullptr;
+  const Info *info = dev ? &dev->info() : nullptr;
   s.sev_status = sev_status_fact(s, info);
   s.cvm_type = cvm_type_fact(s);
   s.vmpl = vmpl_fact(s, info);
@@ -491,7 +510,8 @@ Status collect_status(const StatusOptions& options) {
   s.vtpm = vtpm_fact(s);
   set_verdict(s, info);
   apply_verdict(s);
-  s.collect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  s.collect_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return s;
 }
 

@@ -7,7 +7,9 @@
 
 namespace svsm::detail {
 
-inline char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Case-insensitive, '_' == '-'.
 inline bool name_equals(std::string_view a, std::string_view b) noexcept {

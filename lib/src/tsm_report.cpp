@@ -46,7 +46,8 @@ int read_attr(const fs::path &p, std::vector<uint8_t> &out) {
 
 std::vector<uint8_t> must_read(const fs::path &p, const char *what) {
   std::vector<uint8_t> out;
-  if (int err = read_attr(p, out)) throw Error(err, fmt::format("configfs-tsm: reading {}", p.string()), what);
+  if (int err = read_attr(p, out))
+    throw Error(err, fmt::format("configfs-tsm: reading {}", p.string()), what);
   return out;
 }
 
@@ -90,10 +91,12 @@ class Instance {
       if (errno != EEXIST || i > 8) {
         const int err = errno;
         std::string why = err == EACCES || err == EPERM ? "run as root"
-                          : err == ENXIO ? "no report provider is registered (no SEV-SNP guest driver; "
-                                           "svsm_diag's emulated SVSM registers one): use --via module"
-                                         : "";
-        throw Error(err, fmt::format("configfs-tsm: creating the report instance {}", dir_.string()), why);
+                          : err == ENXIO
+                              ? "no report provider is registered (no SEV-SNP guest driver; "
+                                "svsm_diag's emulated SVSM registers one): use --via module"
+                              : "";
+        throw Error(
+            err, fmt::format("configfs-tsm: creating the report instance {}", dir_.string()), why);
       }
     }
   }
@@ -109,10 +112,13 @@ class Instance {
 }  // namespace
 
 TsmPrivlevelError::TsmPrivlevelError(uint32_t p, uint32_t f)
-    : Error(EINVAL, "configfs-tsm",
-            fmt::format("privlevel {} is below privlevel_floor {}: the guest runs at VMPL{} and may only ask for "
-                        "reports at VMPL{} or less privileged (the kernel refuses lower values with EINVAL)",
-                        p, f, f, f)),
+    : Error(
+          EINVAL, "configfs-tsm",
+          fmt::format(
+              "privlevel {} is below privlevel_floor {}: the guest runs at VMPL{} and may only ask "
+              "for "
+              "reports at VMPL{} or less privileged (the kernel refuses lower values with EINVAL)",
+              p, f, f, f)),
       privlevel(p),
       floor(f) {}
 
@@ -124,7 +130,8 @@ TsmInfo tsm_probe(const fs::path &base) {
   Instance inst(base);
   std::vector<uint8_t> b;
   if (read_attr(inst / "provider", b) == 0) info.provider = trimmed(b);
-  if (auto floor = read_number(inst / "privlevel_floor")) info.privlevel_floor = static_cast<uint32_t>(*floor);
+  if (auto floor = read_number(inst / "privlevel_floor"))
+    info.privlevel_floor = static_cast<uint32_t>(*floor);
   info.service_provider = fs::exists(inst / "service_provider", ec);
   return info;
 }
@@ -133,17 +140,21 @@ TsmResult tsm_attest(const TsmRequest &req, const fs::path &base) {
   std::error_code ec;
   if (!fs::is_directory(base, ec))
     throw Error(ENOENT, fmt::format("configfs-tsm: {} is absent", base.string()),
-                "the kernel has no configfs-tsm (Linux 6.7+, CONFIG_TSM_REPORTS) or configfs is not mounted");
+                "the kernel has no configfs-tsm (Linux 6.7+, CONFIG_TSM_REPORTS) or configfs is "
+                "not mounted");
   Instance inst(base);
   TsmResult out;
   std::vector<uint8_t> b;
   if (read_attr(inst / "provider", b) == 0) out.provider = trimmed(b);
-  if (auto floor = read_number(inst / "privlevel_floor")) out.privlevel_floor = static_cast<uint32_t>(*floor);
+  if (auto floor = read_number(inst / "privlevel_floor"))
+    out.privlevel_floor = static_cast<uint32_t>(*floor);
   if (!fs::exists(inst / "service_provider", ec))
-    throw Error(EOPNOTSUPP, "configfs-tsm",
-                fmt::format("the report provider '{}' offers no service_provider attribute: no SVSM attestation "
-                            "through configfs-tsm here (Linux 6.11+ with an SVSM); use --via module",
-                            out.provider.empty() ? "(none)" : out.provider));
+    throw Error(
+        EOPNOTSUPP, "configfs-tsm",
+        fmt::format(
+            "the report provider '{}' offers no service_provider attribute: no SVSM attestation "
+            "through configfs-tsm here (Linux 6.11+ with an SVSM); use --via module",
+            out.provider.empty() ? "(none)" : out.provider));
   if (req.privlevel && out.privlevel_floor && *req.privlevel < *out.privlevel_floor)
     throw TsmPrivlevelError(*req.privlevel, *out.privlevel_floor);
 
@@ -154,7 +165,8 @@ TsmResult tsm_attest(const TsmRequest &req, const fs::path &base) {
       write_text(inst / "service_manifest_version", std::to_string(req.manifest_version),
                  "setting service_manifest_version");
     }
-    if (req.privlevel) write_text(inst / "privlevel", std::to_string(*req.privlevel), "setting privlevel");
+    if (req.privlevel)
+      write_text(inst / "privlevel", std::to_string(*req.privlevel), "setting privlevel");
     write_attr(inst / "inblob", req.nonce.data(), req.nonce.size(), "writing the nonce to inblob");
 
     auto before = read_number(inst / "generation");

@@ -29,7 +29,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T *p) const noexcept { Free(p); }
+  void operator()(T *p) const noexcept {
+    Free(p);
+  }
 };
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
@@ -64,7 +66,8 @@ std::optional<std::span<const uint8_t>> extension(X509 *x, const char *oid) {
   int at = X509_get_ext_by_OBJ(x, obj.get(), -1);
   if (at < 0) return std::nullopt;
   ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(x, at));
-  return std::span<const uint8_t>(ASN1_STRING_get0_data(v), static_cast<std::size_t>(ASN1_STRING_length(v)));
+  return std::span<const uint8_t>(ASN1_STRING_get0_data(v),
+                                  static_cast<std::size_t>(ASN1_STRING_length(v)));
 }
 
 std::optional<long> int_extension(X509 *x, const char *oid) {
@@ -101,12 +104,15 @@ std::string subject_cn(X509 *x) {
 }
 
 // Is @child signed by @parent's key, with @parent's subject as its issuer?
-std::string check_link(X509 *child, X509 *parent, std::string_view child_name, std::string_view parent_name) {
+std::string check_link(X509 *child, X509 *parent, std::string_view child_name,
+                       std::string_view parent_name) {
   if (X509_NAME_cmp(X509_get_issuer_name(child), X509_get_subject_name(parent)) != 0)
-    return fmt::format("the {}'s issuer is not the {}'s subject ({})", child_name, parent_name, subject_cn(parent));
+    return fmt::format("the {}'s issuer is not the {}'s subject ({})", child_name, parent_name,
+                       subject_cn(parent));
   EVP_PKEY *key = X509_get0_pubkey(parent);
   if (!key || X509_verify(child, key) != 1)
-    return fmt::format("the {}'s signature does not verify with the {}'s key", child_name, parent_name);
+    return fmt::format("the {}'s signature does not verify with the {}'s key", child_name,
+                       parent_name);
   if (X509_cmp_current_time(X509_get0_notBefore(child)) >= 0 ||
       X509_cmp_current_time(X509_get0_notAfter(child)) <= 0)
     return fmt::format("the {} is outside its validity period", child_name);
@@ -121,8 +127,8 @@ std::string check_signature(std::span<const uint8_t> report, const SnpReport &r,
     return "the signing certificate's key is not an ECDSA P-384 key";
   std::array<uint8_t, kSigComponentSize> rb{}, sb{};
   std::reverse_copy(r.signature.begin(), r.signature.begin() + kSigComponentSize, rb.begin());
-  std::reverse_copy(r.signature.begin() + kSigComponentSize, r.signature.begin() + 2 * kSigComponentSize,
-                    sb.begin());
+  std::reverse_copy(r.signature.begin() + kSigComponentSize,
+                    r.signature.begin() + 2 * kSigComponentSize, sb.begin());
   EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM *bn_r = BN_bin2bn(rb.data(), static_cast<int>(rb.size()), nullptr);
   BIGNUM *bn_s = BN_bin2bn(sb.data(), static_cast<int>(sb.size()), nullptr);
@@ -141,8 +147,10 @@ std::string check_signature(std::span<const uint8_t> report, const SnpReport &r,
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key) != 1)
     throw std::runtime_error("OpenSSL could not set up ECDSA verification");
-  int ok = EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len), report.data(), kSnpSignedBytes);
-  return ok == 1 ? std::string{} : "the signature does not verify with the key of the signing certificate";
+  int ok = EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len), report.data(),
+                            kSnpSignedBytes);
+  return ok == 1 ? std::string{}
+                 : "the signature does not verify with the key of the signing certificate";
 }
 
 Product product_from_name(std::string_view name) {
@@ -156,7 +164,8 @@ Product product_from_name(std::string_view name) {
 Product cert_product(X509 *x) {
   auto v = extension(x, kOidProductName);
   if (!v || v->size() < 2 || (*v)[0] != 0x16 || (*v)[1] != v->size() - 2) return Product::unknown;
-  return product_from_name(std::string_view(reinterpret_cast<const char *>(v->data() + 2), v->size() - 2));
+  return product_from_name(
+      std::string_view(reinterpret_cast<const char *>(v->data() + 2), v->size() - 2));
 }
 
 std::vector<uint8_t> read_file(const std::filesystem::path &p) {
@@ -184,21 +193,29 @@ std::vector<std::vector<uint8_t>> certs_in_file(const std::filesystem::path &p) 
     return out;
   }
   CertFile c{bytes, p.string()};
-  if (!parse_der(c)) throw ParseError(fmt::format("{}: not a DER or PEM X.509 certificate", p.string()));
+  if (!parse_der(c))
+    throw ParseError(fmt::format("{}: not a DER or PEM X.509 certificate", p.string()));
   out.push_back(std::move(bytes));
   return out;
 }
 
-Check pass(std::string name, std::string detail) { return {std::move(name), Outcome::pass, std::move(detail)}; }
-Check fail(std::string name, std::string detail) { return {std::move(name), Outcome::fail, std::move(detail)}; }
-Check skip(std::string name, std::string detail) { return {std::move(name), Outcome::skipped, std::move(detail)}; }
+Check pass(std::string name, std::string detail) {
+  return {std::move(name), Outcome::pass, std::move(detail)};
+}
+Check fail(std::string name, std::string detail) {
+  return {std::move(name), Outcome::fail, std::move(detail)};
+}
+Check skip(std::string name, std::string detail) {
+  return {std::move(name), Outcome::skipped, std::move(detail)};
+}
 
 }  // namespace
 
 // ---------------------------------------------------------------- certificates
 
 bool is_der_certificate(std::span<const uint8_t> der) {
-  return !der.empty() && parse_der(CertFile{std::vector<uint8_t>(der.begin(), der.end()), {}}) != nullptr;
+  return !der.empty() &&
+         parse_der(CertFile{std::vector<uint8_t>(der.begin(), der.end()), {}}) != nullptr;
 }
 
 CertSet certs_from_table(std::span<const uint8_t> table) {
@@ -206,10 +223,14 @@ CertSet certs_from_table(std::span<const uint8_t> table) {
   for (const auto &e : parse_cert_table(table)) {
     CertFile c{std::vector<uint8_t>(e.data.begin(), e.data.end()),
                fmt::format("the certificate table's {} entry", guid_name(e.guid))};
-    if (e.guid == kVcekGuid) s.vcek = std::move(c);
-    else if (e.guid == kVlekGuid) s.vlek = std::move(c);
-    else if (e.guid == kAskGuid) s.ask = std::move(c);
-    else if (e.guid == kArkGuid) s.ark = std::move(c);
+    if (e.guid == kVcekGuid)
+      s.vcek = std::move(c);
+    else if (e.guid == kVlekGuid)
+      s.vlek = std::move(c);
+    else if (e.guid == kAskGuid)
+      s.ask = std::move(c);
+    else if (e.guid == kArkGuid)
+      s.ark = std::move(c);
   }
   return s;
 }
@@ -236,8 +257,8 @@ CertSet certs_from_dir(const std::filesystem::path &dir) {
   if (std::filesystem::is_regular_file(chain, ec)) {
     auto certs = certs_in_file(chain);
     if (certs.size() != 2)
-      throw ParseError(fmt::format("{}: holds {} certificate(s), expected 2 (ASK then ARK)", chain.string(),
-                                   certs.size()));
+      throw ParseError(fmt::format("{}: holds {} certificate(s), expected 2 (ASK then ARK)",
+                                   chain.string(), certs.size()));
     if (s.ask.empty()) s.ask = CertFile{certs[0], chain.string() + " (ASK)"};
     if (s.ark.empty()) s.ark = CertFile{certs[1], chain.string() + " (ARK)"};
   }
@@ -254,10 +275,12 @@ Verification verify_evidence(const VerifyInput &in) {
 
   // The report itself.
   if (r.version < kSnpReportMinVersion || r.version > kSnpReportMaxVersion)
-    checks.push_back(fail("report", fmt::format("report version {} is not one the SNP ABI defines ({} to {})",
-                                                r.version, kSnpReportMinVersion, kSnpReportMaxVersion)));
+    checks.push_back(
+        fail("report", fmt::format("report version {} is not one the SNP ABI defines ({} to {})",
+                                   r.version, kSnpReportMinVersion, kSnpReportMaxVersion)));
   else if (r.signature_algo > 1)
-    checks.push_back(fail("report", fmt::format("unknown signature algorithm {}", r.signature_algo)));
+    checks.push_back(
+        fail("report", fmt::format("unknown signature algorithm {}", r.signature_algo)));
   else
     checks.push_back(pass("report", fmt::format("ATTESTATION_REPORT version {}", r.version)));
 
@@ -265,23 +288,27 @@ Verification verify_evidence(const VerifyInput &in) {
     if (report_binds(r, *in.nonce, *in.manifest))
       checks.push_back(pass("report_data", "REPORT_DATA = SHA-512(nonce || manifest)"));
     else
-      checks.push_back(fail("report_data", "REPORT_DATA is not SHA-512(nonce || manifest): the report does "
-                                           "not bind this nonce and manifest"));
+      checks.push_back(fail("report_data",
+                            "REPORT_DATA is not SHA-512(nonce || manifest): the report does "
+                            "not bind this nonce and manifest"));
   } else {
     checks.push_back(skip("report_data", "no nonce and manifest to check REPORT_DATA against"));
   }
 
   const uint32_t want_vmpl = in.expect.vmpl.value_or(0);
   if (r.vmpl == want_vmpl)
-    checks.push_back(pass("vmpl", fmt::format("VMPL {}{}", r.vmpl,
-                                              in.expect.vmpl ? "" : ": made at VMPL0, as an SVSM has it made")));
+    checks.push_back(
+        pass("vmpl", fmt::format("VMPL {}{}", r.vmpl,
+                                 in.expect.vmpl ? "" : ": made at VMPL0, as an SVSM has it made")));
   else
-    checks.push_back(fail("vmpl", fmt::format("VMPL {}, expected {}{}", r.vmpl, want_vmpl,
-                                              in.expect.vmpl ? "" : " (an SVSM has its report made at VMPL0)")));
+    checks.push_back(
+        fail("vmpl", fmt::format("VMPL {}, expected {}{}", r.vmpl, want_vmpl,
+                                 in.expect.vmpl ? "" : " (an SVSM has its report made at VMPL0)")));
 
   // Signature and chain.
   const bool is_signed = r.signed_();
-  const std::string unsigned_why = v.emulated ? "unsigned (emulated SVSM)" : "the report is not signed";
+  const std::string unsigned_why =
+      v.emulated ? "unsigned (emulated SVSM)" : "the report is not signed";
   v.product = report_product(r);
   const char *crypto_checks[] = {"signature", "chain", "ark", "tcb", "hwid"};
   if (!is_signed) {
@@ -297,30 +324,37 @@ Verification verify_evidence(const VerifyInput &in) {
 
     // 1. The signature, with the VCEK or VLEK.
     if (r.signing_key() > 1) {
-      checks.push_back(fail("signature", fmt::format("SIGNING_KEY is {}: neither VCEK (0) nor VLEK (1)",
-                                                     r.signing_key())));
+      checks.push_back(
+          fail("signature",
+               fmt::format("SIGNING_KEY is {}: neither VCEK (0) nor VLEK (1)", r.signing_key())));
       key.reset();
     } else if (key_file.empty()) {
-      checks.push_back(fail("signature", fmt::format("no {} certificate: give one with --certs DIR", key_name)));
+      checks.push_back(
+          fail("signature", fmt::format("no {} certificate: give one with --certs DIR", key_name)));
     } else if (!key) {
-      checks.push_back(fail("signature", fmt::format("{} ({}) is not a DER X.509 certificate", key_name,
-                                                     key_file.source)));
+      checks.push_back(fail("signature", fmt::format("{} ({}) is not a DER X.509 certificate",
+                                                     key_name, key_file.source)));
     } else if (auto err = check_signature(in.report, r, key.get()); !err.empty()) {
       checks.push_back(fail("signature", err));
     } else {
-      checks.push_back(pass("signature", fmt::format("ECDSA P-384 signature verifies with the {}", key_name)));
+      checks.push_back(
+          pass("signature", fmt::format("ECDSA P-384 signature verifies with the {}", key_name)));
     }
 
     // 2. The chain: VCEK/VLEK <- ASK/ASVK <- ARK (self-signed).
     std::string chain_err;
-    if (!key) chain_err = fmt::format("no usable {} certificate", key_name);
-    else if (!ask) chain_err = fmt::format("no usable {} certificate: give one with --certs DIR", ca_name);
-    else if (!ark) chain_err = "no usable ARK certificate: give one with --certs DIR";
+    if (!key)
+      chain_err = fmt::format("no usable {} certificate", key_name);
+    else if (!ask)
+      chain_err = fmt::format("no usable {} certificate: give one with --certs DIR", ca_name);
+    else if (!ark)
+      chain_err = "no usable ARK certificate: give one with --certs DIR";
     if (chain_err.empty()) chain_err = check_link(key.get(), ask.get(), key_name, ca_name);
     if (chain_err.empty()) chain_err = check_link(ask.get(), ark.get(), ca_name, "ARK");
     if (chain_err.empty()) chain_err = check_link(ark.get(), ark.get(), "ARK", "ARK (self-signed)");
     if (chain_err.empty())
-      checks.push_back(pass("chain", fmt::format("{} <- {} <- ARK ({})", key_name, ca_name, subject_cn(ark.get()))));
+      checks.push_back(pass(
+          "chain", fmt::format("{} <- {} <- ARK ({})", key_name, ca_name, subject_cn(ark.get()))));
     else
       checks.push_back(fail("chain", chain_err));
 
@@ -329,19 +363,24 @@ Verification verify_evidence(const VerifyInput &in) {
       checks.push_back(fail("ark", "no usable ARK certificate"));
     } else {
       auto digest = spki_sha256(ark.get());
-      auto root = std::find_if(in.roots.begin(), in.roots.end(),
-                               [&](const TrustedRoot &t) { return digest && t.spki_sha256 == *digest; });
+      auto root = std::find_if(in.roots.begin(), in.roots.end(), [&](const TrustedRoot &t) {
+        return digest && t.spki_sha256 == *digest;
+      });
       if (!digest) {
         checks.push_back(fail("ark", "the ARK's public key cannot be decoded"));
       } else if (root == in.roots.end()) {
-        checks.push_back(fail("ark", fmt::format("the ARK's key (SHA-256 {}) is not AMD's root key for Milan, "
-                                                 "Genoa or Turin", to_hex(*digest))));
+        checks.push_back(
+            fail("ark", fmt::format("the ARK's key (SHA-256 {}) is not AMD's root key for Milan, "
+                                    "Genoa or Turin",
+                                    to_hex(*digest))));
       } else if (v.product != Product::unknown && root->product != v.product) {
-        checks.push_back(fail("ark", fmt::format("the ARK is AMD's root for {} but the report is from {}",
-                                                 product_name(root->product), product_name(v.product))));
+        checks.push_back(
+            fail("ark", fmt::format("the ARK is AMD's root for {} but the report is from {}",
+                                    product_name(root->product), product_name(v.product))));
       } else {
         if (v.product == Product::unknown) v.product = root->product;
-        checks.push_back(pass("ark", fmt::format("AMD's root key for {}", product_name(root->product))));
+        checks.push_back(
+            pass("ark", fmt::format("AMD's root key for {}", product_name(root->product))));
       }
     }
     if (v.product == Product::unknown && key) v.product = cert_product(key.get());
@@ -355,17 +394,20 @@ Verification verify_evidence(const VerifyInput &in) {
            snp = int_extension(key.get(), kOidSnpSpl), uc = int_extension(key.get(), kOidUcodeSpl),
            fmc = int_extension(key.get(), kOidFmcSpl);
       if (!bl || !tee || !snp || !uc || (v.product == Product::turin && !fmc)) {
-        checks.push_back(fail("tcb", fmt::format("the {} lacks a TCB extension (1.3.6.1.4.1.3704.1.3.x)", key_name)));
+        checks.push_back(fail(
+            "tcb", fmt::format("the {} lacks a TCB extension (1.3.6.1.4.1.3704.1.3.x)", key_name)));
       } else {
-        Tcb cert{fmc && v.product == Product::turin ? std::optional<uint8_t>(static_cast<uint8_t>(*fmc))
-                                                    : std::nullopt,
+        Tcb cert{fmc && v.product == Product::turin
+                     ? std::optional<uint8_t>(static_cast<uint8_t>(*fmc))
+                     : std::nullopt,
                  static_cast<uint8_t>(*bl), static_cast<uint8_t>(*tee), static_cast<uint8_t>(*snp),
                  static_cast<uint8_t>(*uc)};
         if (cert == reported)
-          checks.push_back(pass("tcb", fmt::format("REPORTED_TCB {} matches the {}", tcb_text(reported), key_name)));
+          checks.push_back(pass(
+              "tcb", fmt::format("REPORTED_TCB {} matches the {}", tcb_text(reported), key_name)));
         else
-          checks.push_back(fail("tcb", fmt::format("REPORTED_TCB {} but the {} is for {}", tcb_text(reported),
-                                                   key_name, tcb_text(cert))));
+          checks.push_back(fail("tcb", fmt::format("REPORTED_TCB {} but the {} is for {}",
+                                                   tcb_text(reported), key_name, tcb_text(cert))));
       }
     }
 
@@ -382,7 +424,8 @@ Verification verify_evidence(const VerifyInput &in) {
       if (!hwid || hwid->empty() || hwid->size() > r.chip_id.size())
         checks.push_back(fail("hwid", "the VCEK lacks the hwID extension (1.3.6.1.4.1.3704.1.4)"));
       else if (!std::equal(hwid->begin(), hwid->end(), r.chip_id.begin()))
-        checks.push_back(fail("hwid", "the VCEK's hwID is not the report's CHIP_ID: the VCEK is another chip's"));
+        checks.push_back(fail(
+            "hwid", "the VCEK's hwID is not the report's CHIP_ID: the VCEK is another chip's"));
       else
         checks.push_back(pass("hwid", "the VCEK's hwID equals CHIP_ID"));
     }
@@ -393,35 +436,41 @@ Verification verify_evidence(const VerifyInput &in) {
     if (*in.expect.measurement == r.measurement)
       checks.push_back(pass("expect_measurement", "MEASUREMENT is the expected one"));
     else
-      checks.push_back(fail("expect_measurement", fmt::format("MEASUREMENT is {}, expected {}", to_hex(r.measurement),
-                                                              to_hex(*in.expect.measurement))));
+      checks.push_back(fail("expect_measurement",
+                            fmt::format("MEASUREMENT is {}, expected {}", to_hex(r.measurement),
+                                        to_hex(*in.expect.measurement))));
   }
   if (in.expect.policy) {
     if (*in.expect.policy == r.policy)
       checks.push_back(pass("expect_policy", fmt::format("POLICY {:#x}", r.policy)));
     else
-      checks.push_back(fail("expect_policy", fmt::format("POLICY is {:#x}, expected {:#x}", r.policy,
-                                                         *in.expect.policy)));
+      checks.push_back(fail("expect_policy", fmt::format("POLICY is {:#x}, expected {:#x}",
+                                                         r.policy, *in.expect.policy)));
   }
   if (in.expect.min_tcb) {
     const Tcb got = decode_tcb(r.reported_tcb, v.product), &min = *in.expect.min_tcb;
     const bool ok = got.bootloader >= min.bootloader && got.tee >= min.tee && got.snp >= min.snp &&
                     got.microcode >= min.microcode && (!min.fmc || got.fmc.value_or(0) >= *min.fmc);
     if (ok)
-      checks.push_back(pass("min_tcb", fmt::format("REPORTED_TCB {} is at least {}", tcb_text(got), tcb_text(min))));
+      checks.push_back(pass(
+          "min_tcb", fmt::format("REPORTED_TCB {} is at least {}", tcb_text(got), tcb_text(min))));
     else
-      checks.push_back(fail("min_tcb", fmt::format("REPORTED_TCB {} is below {}", tcb_text(got), tcb_text(min))));
+      checks.push_back(fail(
+          "min_tcb", fmt::format("REPORTED_TCB {} is below {}", tcb_text(got), tcb_text(min))));
   }
-  const bool any_fail = std::any_of(checks.begin(), checks.end(), [](const Check &c) { return c.outcome == Outcome::fail; });
+  const bool any_fail = std::any_of(checks.begin(), checks.end(),
+                                    [](const Check &c) { return c.outcome == Outcome::fail; });
   if (any_fail) {
     v.verdict = EvidenceVerdict::failed;
     v.summary = "FAILED: do not trust this report";
   } else if (!is_signed) {
     v.verdict = EvidenceVerdict::unsigned_;
-    v.summary = v.emulated ? "unsigned (emulated SVSM): nothing verified" : "unsigned: nothing verified";
+    v.summary =
+        v.emulated ? "unsigned (emulated SVSM): nothing verified" : "unsigned: nothing verified";
   } else {
     v.verdict = EvidenceVerdict::verified;
-    v.summary = fmt::format("verified ({}, {})", product_name(v.product), r.signing_key() == 1 ? "VLEK" : "VCEK");
+    v.summary = fmt::format("verified ({}, {})", product_name(v.product),
+                            r.signing_key() == 1 ? "VLEK" : "VCEK");
   }
   return v;
 }

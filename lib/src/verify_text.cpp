@@ -18,17 +18,21 @@ namespace {
 // (the same ARK signs the VLEK chain at .../vlek/v1/<product>/cert_chain).
 constexpr std::array<uint8_t, 32> from_hex32(std::string_view h) {
   std::array<uint8_t, 32> out{};
-  for (std::size_t i = 0; i < 32; i++) out[i] = static_cast<uint8_t>(detail::hex_digit(h[2 * i]) << 4 |
-                                                                     detail::hex_digit(h[2 * i + 1]));
+  for (std::size_t i = 0; i < 32; i++)
+    out[i] =
+        static_cast<uint8_t>(detail::hex_digit(h[2 * i]) << 4 | detail::hex_digit(h[2 * i + 1]));
   return out;
 }
 constexpr TrustedRoot kAmdRoots[] = {
     // CN=ARK-Milan, https://kdsintf.amd.com/vcek/v1/Milan/cert_chain
-    {Product::milan, from_hex32("9f056bee44377e29308cb5ffa895bdfb62d18881fa6bed8d6f075b0204089cb9")},
+    {Product::milan,
+     from_hex32("9f056bee44377e29308cb5ffa895bdfb62d18881fa6bed8d6f075b0204089cb9")},
     // CN=ARK-Genoa, https://kdsintf.amd.com/vcek/v1/Genoa/cert_chain
-    {Product::genoa, from_hex32("429a69c9422aa258ee4d8db5fcda9c6470ef15f8cd5a9cebd6cbc7d90b863831")},
+    {Product::genoa,
+     from_hex32("429a69c9422aa258ee4d8db5fcda9c6470ef15f8cd5a9cebd6cbc7d90b863831")},
     // CN=ARK-Turin, https://kdsintf.amd.com/vcek/v1/Turin/cert_chain
-    {Product::turin, from_hex32("4f125410563a2ab9a50356f9243f6fe0b6f73de98603f53f90339c70e9d7ad08")},
+    {Product::turin,
+     from_hex32("4f125410563a2ab9a50356f9243f6fe0b6f73de98603f53f90339c70e9d7ad08")},
 };
 
 }  // namespace
@@ -75,8 +79,8 @@ Tcb decode_tcb(uint64_t raw, Product p) noexcept {
 }
 
 std::string tcb_text(const Tcb &t) {
-  return fmt::format("{}bl={} tee={} snp={} ucode={}", t.fmc ? fmt::format("fmc={} ", *t.fmc) : "", t.bootloader,
-                     t.tee, t.snp, t.microcode);
+  return fmt::format("{}bl={} tee={} snp={} ucode={}", t.fmc ? fmt::format("fmc={} ", *t.fmc) : "",
+                     t.bootloader, t.tee, t.snp, t.microcode);
 }
 
 std::optional<Tcb> parse_tcb_spec(std::string_view text) {
@@ -92,15 +96,22 @@ std::optional<Tcb> parse_tcb_spec(std::string_view text) {
     auto key = item.substr(0, eq), val = item.substr(eq + 1);
     unsigned v = 0;
     auto [end, ec] = std::from_chars(val.data(), val.data() + val.size(), v);
-    if (val.empty() || ec != std::errc{} || end != val.data() + val.size() || v > 255) return std::nullopt;
+    if (val.empty() || ec != std::errc{} || end != val.data() + val.size() || v > 255)
+      return std::nullopt;
     const auto b = static_cast<uint8_t>(v);
     int idx;
-    if (key == "bl") idx = 0, t.bootloader = b;
-    else if (key == "tee") idx = 1, t.tee = b;
-    else if (key == "snp") idx = 2, t.snp = b;
-    else if (key == "ucode") idx = 3, t.microcode = b;
-    else if (key == "fmc") idx = 4, t.fmc = b;
-    else return std::nullopt;
+    if (key == "bl")
+      idx = 0, t.bootloader = b;
+    else if (key == "tee")
+      idx = 1, t.tee = b;
+    else if (key == "snp")
+      idx = 2, t.snp = b;
+    else if (key == "ucode")
+      idx = 3, t.microcode = b;
+    else if (key == "fmc")
+      idx = 4, t.fmc = b;
+    else
+      return std::nullopt;
     if (seen[idx]) return std::nullopt;
     seen[idx] = true;
   }
@@ -108,7 +119,9 @@ std::optional<Tcb> parse_tcb_spec(std::string_view text) {
   return t;
 }
 
-std::span<const TrustedRoot> amd_roots() noexcept { return kAmdRoots; }
+std::span<const TrustedRoot> amd_roots() noexcept {
+  return kAmdRoots;
+}
 
 std::string_view outcome_name(Outcome o) noexcept {
   switch (o) {

@@ -16,7 +16,9 @@ uint32_t le32(const uint8_t *p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
-uint64_t le64(const uint8_t *p) { return le32(p) | uint64_t{le32(p + 4)} << 32; }
+uint64_t le64(const uint8_t *p) {
+  return le32(p) | uint64_t{le32(p + 4)} << 32;
+}
 
 template <std::size_t N>
 bool same(const std::array<uint8_t, N> &field, const uint8_t *p) {
@@ -49,10 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
   FUZZ_CHECK(same(r.chip_id, data + SNP_REPORT_CHIP_ID));
   FUZZ_CHECK(same(r.signature, data + SNP_REPORT_SIGNATURE));
 
-  const bool any_sig = std::any_of(r.signature.begin(), r.signature.end(), [](uint8_t b) { return b; });
+  const bool any_sig =
+      std::any_of(r.signature.begin(), r.signature.end(), [](uint8_t b) { return b; });
   FUZZ_CHECK(r.signed_() == (r.signature_algo != 0 && any_sig));
-  FUZZ_CHECK(r.emulated() == (std::memcmp(data + SNP_REPORT_CHIP_ID, svsm::kEmulatedReportMarker.data(),
-                                          svsm::kEmulatedReportMarker.size()) == 0));
+  FUZZ_CHECK(r.emulated() ==
+             (std::memcmp(data + SNP_REPORT_CHIP_ID, svsm::kEmulatedReportMarker.data(),
+                          svsm::kEmulatedReportMarker.size()) == 0));
 
   // Binding: the bytes after the report play nonce (up to 64 bytes) and
   // manifest. A report whose REPORT_DATA is SHA-512(nonce || manifest) binds

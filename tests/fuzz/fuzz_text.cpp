@@ -27,7 +27,9 @@ namespace {
 
 using svsm::Guid;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lowered(std::string_view s) {
   std::string out(s);
@@ -37,8 +39,10 @@ std::string lowered(std::string_view s) {
 
 int digit(char c, unsigned base) {
   int d = -1;
-  if (c >= '0' && c <= '9') d = c - '0';
-  else if (lower(c) >= 'a' && lower(c) <= 'f') d = lower(c) - 'a' + 10;
+  if (c >= '0' && c <= '9')
+    d = c - '0';
+  else if (lower(c) >= 'a' && lower(c) <= 'f')
+    d = lower(c) - 'a' + 10;
   return d >= 0 && static_cast<unsigned>(d) < base ? d : -1;
 }
 
@@ -57,7 +61,8 @@ std::optional<uint64_t> ref_number(std::string_view s, unsigned base) {
 
 // parse_u64's documented grammar: decimal, or hex after 0x/0X.
 std::optional<uint64_t> ref_u64(std::string_view s) {
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return ref_number(s.substr(2), 16);
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    return ref_number(s.substr(2), 16);
   return ref_number(s, 10);
 }
 
@@ -76,8 +81,9 @@ void check_hex(std::string_view text) {
   std::string_view digits = text;
   bool prefix = digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
   if (prefix) digits.remove_prefix(2);
-  const bool ok = !(prefix && digits.empty()) && digits.size() % 2 == 0 &&
-                  std::all_of(digits.begin(), digits.end(), [](char c) { return digit(c, 16) >= 0; });
+  const bool ok =
+      !(prefix && digits.empty()) && digits.size() % 2 == 0 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return digit(c, 16) >= 0; });
   FUZZ_CHECK(v.has_value() == ok);
   if (v) {
     FUZZ_CHECK(v->size() == digits.size() / 2);
@@ -173,16 +179,20 @@ void check_explained(const svsm::ResultCode &r, uint32_t code, bool without_cont
   FUZZ_CHECK(r.code == code);
   FUZZ_CHECK(!r.name.empty());
   FUZZ_CHECK(!r.meaning.empty());
-  if (code == 0) FUZZ_CHECK(r.kind == Kind::success);
-  else if (code & 0x80000000U) FUZZ_CHECK(r.kind == Kind::error);
+  if (code == 0)
+    FUZZ_CHECK(r.kind == Kind::success);
+  else if (code & 0x80000000U)
+    FUZZ_CHECK(r.kind == Kind::error);
   else if (code >= 0x40000000U)
     FUZZ_CHECK(r.kind == Kind::memory_request && r.memory_pages == (code & 0x3fffffffU));
-  else FUZZ_CHECK(r.kind == Kind::info);
+  else
+    FUZZ_CHECK(r.kind == Kind::info);
   FUZZ_CHECK(r.retryable() == (code == 0x80000000U || code == 0x80000007U));
   FUZZ_CHECK(!svsm::kind_name(r.kind).empty());
   // Named codes parse back from their name (protocol-specific names only mean
   // something with their protocol, which parse_result_code does not take).
-  if (without_context && r.name.substr(0, 5) == "SVSM_") FUZZ_CHECK(svsm::parse_result_code(r.name) == code);
+  if (without_context && r.name.substr(0, 5) == "SVSM_")
+    FUZZ_CHECK(svsm::parse_result_code(r.name) == code);
 }
 
 void check_result_code(std::string_view text, std::span<const uint8_t> raw) {
@@ -237,7 +247,8 @@ void check_bits(std::span<const uint8_t> raw) {
   }
   FUZZ_CHECK(seen == v);
   const auto eax = static_cast<uint32_t>(v);
-  for (const auto &b : svsm::decode_cpuid_8000001f_eax(eax)) FUZZ_CHECK(b.bit < 32 && (eax >> b.bit & 1));
+  for (const auto &b : svsm::decode_cpuid_8000001f_eax(eax))
+    FUZZ_CHECK(b.bit < 32 && (eax >> b.bit & 1));
   const svsm::Cpuid8000001f c{eax, static_cast<uint32_t>(v >> 32), 0, 0};
   FUZZ_CHECK(c.cbit() < 64 && c.num_vmpls() < 16);
 }

@@ -16,7 +16,9 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes FromString(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes FromString(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
 void PutLe32(Bytes &b, std::size_t off, uint32_t v) {
   for (int i = 0; i < 4; i++) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
@@ -58,14 +60,16 @@ TEST(Sha512, NistVectors) {
             "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
             "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
   // FIPS 180-2 appendix C.2: the 896-bit two-block message.
-  EXPECT_EQ(svsm::to_hex(svsm::sha512(FromString("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
-                                                 "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
+  EXPECT_EQ(svsm::to_hex(svsm::sha512(
+                FromString("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+                           "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
             "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
             "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
 }
 
 TEST(Sha512, ConcatIsHashOfConcatenation) {
-  EXPECT_EQ(svsm::sha512_concat(FromString("ab"), FromString("c")), svsm::sha512(FromString("abc")));
+  EXPECT_EQ(svsm::sha512_concat(FromString("ab"), FromString("c")),
+            svsm::sha512(FromString("abc")));
   EXPECT_EQ(svsm::sha512_concat({}, FromString("abc")), svsm::sha512(FromString("abc")));
   EXPECT_EQ(svsm::sha512_concat(FromString("abc"), {}), svsm::sha512(FromString("abc")));
   Bytes nonce(64, 0x5a), manifest = FromString("manifest");
@@ -188,7 +192,9 @@ Bytes TwoServiceManifest() {
   return b;
 }
 
-std::string AsString(std::span<const uint8_t> s) { return std::string(s.begin(), s.end()); }
+std::string AsString(std::span<const uint8_t> s) {
+  return std::string(s.begin(), s.end());
+}
 
 TEST(ServicesManifest, Parses) {
   Bytes b = TwoServiceManifest();
@@ -281,8 +287,9 @@ TEST(ServicesManifest, CountOverflow) {
   b = TwoServiceManifest();
   PutLe32(b, 20, 3);
   msg = ParseErrorOf([&] { (void)svsm::parse_services_manifest(b); });
-  EXPECT_NE(msg.find("3 entries need a 0x60-byte header and entry list but the table is 0x58 bytes"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find("3 entries need a 0x60-byte header and entry list but the table is 0x58 bytes"),
+      std::string::npos)
       << msg;
   // Total length shorter than the header itself.
   b = TwoServiceManifest();
@@ -296,7 +303,8 @@ TEST(ServicesManifest, EntryPastEnd) {
   Bytes b = TwoServiceManifest();
   PutLe32(b, 0x30 + 20, 12);  // UEFI entry: [0x4d, 0x59) past 0x58
   auto msg = ParseErrorOf([&] { (void)svsm::parse_services_manifest(b); });
-  EXPECT_NE(msg.find("entry 1 data [0x4d, 0x59) runs past the 0x58-byte table"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("entry 1 data [0x4d, 0x59) runs past the 0x58-byte table"), std::string::npos)
+      << msg;
 
   b = TwoServiceManifest();
   PutLe32(b, 0x18 + 16, 0x59);  // vTPM offset past the end, length 5
@@ -380,7 +388,9 @@ TEST(CertTable, MissingTerminator) {
   Bytes b;
   AppendEntry(b, svsm::kVcekGuid, 0x18, 0);
   auto msg = ParseErrorOf([&] { (void)svsm::parse_cert_table(b); });
-  EXPECT_NE(msg.find("no all-zero terminator entry in 0x18 bytes (1 entry read)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no all-zero terminator entry in 0x18 bytes (1 entry read)"),
+            std::string::npos)
+      << msg;
 
   // Terminator cut short.
   b = CertTable();
@@ -390,7 +400,9 @@ TEST(CertTable, MissingTerminator) {
   // Less than one entry.
   Bytes small(10, 0);
   msg = ParseErrorOf([&] { (void)svsm::parse_cert_table(small); });
-  EXPECT_NE(msg.find("no all-zero terminator entry in 0xa bytes (0 entries read)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no all-zero terminator entry in 0xa bytes (0 entries read)"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(CertTable, NullGuidWithData) {
@@ -404,9 +416,11 @@ TEST(CertTable, EntryPastEnd) {
   Bytes b = CertTable();
   PutLe32(b, 24 + 20, 4);  // ASK [0x4c, 0x50) past the 0x4f-byte buffer
   auto msg = ParseErrorOf([&] { (void)svsm::parse_cert_table(b); });
-  EXPECT_NE(msg.find("entry 1 (4ab7b379-bbac-4fe4-a02f-05aef327c782 (ask)) data [0x4c, 0x50) runs past the "
-                     "0x4f-byte buffer"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find(
+          "entry 1 (4ab7b379-bbac-4fe4-a02f-05aef327c782 (ask)) data [0x4c, 0x50) runs past the "
+          "0x4f-byte buffer"),
+      std::string::npos)
       << msg;
 }
 
@@ -422,9 +436,11 @@ TEST(CertTable, DataOverlappingEntries) {
   Bytes b = CertTable();
   PutLe32(b, 16, 0x30);  // VCEK data inside the terminator
   auto msg = ParseErrorOf([&] { (void)svsm::parse_cert_table(b); });
-  EXPECT_NE(msg.find("entry 0 (63da758d-e664-4564-adc5-f4b93be8accd (vcek)) data [0x30, 0x34) overlaps the "
-                     "0x48-byte entry table"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find(
+          "entry 0 (63da758d-e664-4564-adc5-f4b93be8accd (vcek)) data [0x30, 0x34) overlaps the "
+          "0x48-byte entry table"),
+      std::string::npos)
       << msg;
 }
 
@@ -454,7 +470,8 @@ void Torture(const Bytes &valid, Parse parse) {
 }
 
 TEST(Robustness, ManifestMutations) {
-  Torture(TwoServiceManifest(), [](const Bytes &b) { return svsm::parse_services_manifest(b).entries; });
+  Torture(TwoServiceManifest(),
+          [](const Bytes &b) { return svsm::parse_services_manifest(b).entries; });
 }
 
 TEST(Robustness, CertTableMutations) {
@@ -465,17 +482,17 @@ TEST(Robustness, CertTableMutations) {
 
 Bytes Report() {
   Bytes r(0x4a0, 0);
-  PutLe32(r, 0x000, 2);           // VERSION
-  PutLe32(r, 0x004, 7);           // GUEST_SVN
-  PutLe64(r, 0x008, 0x30000);     // POLICY
-  PutLe32(r, 0x030, 0);           // VMPL
-  PutLe32(r, 0x034, 1);           // SIGNATURE_ALGO: ECDSA P-384 with SHA-384
+  PutLe32(r, 0x000, 2);        // VERSION
+  PutLe32(r, 0x004, 7);        // GUEST_SVN
+  PutLe64(r, 0x008, 0x30000);  // POLICY
+  PutLe32(r, 0x030, 0);        // VMPL
+  PutLe32(r, 0x034, 1);        // SIGNATURE_ALGO: ECDSA P-384 with SHA-384
   for (int i = 0; i < 64; i++) r[0x050 + i] = static_cast<uint8_t>(0x80 + i);  // REPORT_DATA
   for (int i = 0; i < 48; i++) r[0x090 + i] = static_cast<uint8_t>(i);         // MEASUREMENT
   for (int i = 0; i < 32; i++) r[0x0c0 + i] = static_cast<uint8_t>(0xc0 + i);  // HOST_DATA
   for (int i = 0; i < 32; i++) r[0x140 + i] = static_cast<uint8_t>(0x40 + i);  // REPORT_ID
   for (int i = 0; i < 64; i++) r[0x1a0 + i] = static_cast<uint8_t>(0xa0 + i);  // CHIP_ID
-  r[0x2a0] = 0x01;                                                              // SIGNATURE
+  r[0x2a0] = 0x01;                                                             // SIGNATURE
   r[0x49f] = 0x02;
   return r;
 }

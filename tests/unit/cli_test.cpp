@@ -20,7 +20,7 @@ namespace {
 using svsm::Fact;
 using svsm::Source;
 
-std::string golden(const std::string& name) {
+std::string golden(const std::string &name) {
   std::ifstream in(std::string(GOLDEN_DIR) + "/" + name);
   EXPECT_TRUE(in) << "missing golden file " << name;
   std::stringstream ss;
@@ -38,9 +38,12 @@ svsm::Status snp_guest() {
   s.vmpl = Fact<uint32_t>::of(2, Source::module);
   s.svsm_present = Fact<bool>::of(true, Source::module);
   s.svsm = Fact<svsm::SvsmDescription>::of({0x80000000, 0x400000, 0x80400000, 1}, Source::module);
-  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::of(
-      {{0, 1, 1}, {1, 1, 1}, {2, 1, 1}, {3, std::nullopt, std::nullopt}, {4, std::nullopt, std::nullopt}},
-      Source::module);
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::of({{0, 1, 1},
+                                                              {1, 1, 1},
+                                                              {2, 1, 1},
+                                                              {3, std::nullopt, std::nullopt},
+                                                              {4, std::nullopt, std::nullopt}},
+                                                             Source::module);
   s.vtpm_commands = Fact<uint64_t>::of(0x100, Source::module);
   s.vtpm = Fact<bool>::of(true, Source::module);
   s.calling_areas = Fact<svsm::CaSummary>::of({4, 4, 4, 4, 0, false}, Source::module);
@@ -75,10 +78,12 @@ svsm::Status snp_guest_unprivileged() {
   s.verdict_reason = "from sysfs (VMPL 2); /dev/svsm_diag: permission denied (run as root)";
   s.cvm_type = Fact<std::string>::of("sev-snp", Source::cpuinfo);
   s.cvm_type.note = "from CPU flags only: SEV_STATUS was not readable";
-  s.sev_status = Fact<uint64_t>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  s.sev_status =
+      Fact<uint64_t>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
   s.vmpl = Fact<uint32_t>::of(2, Source::sysfs);
   s.svsm_present = Fact<bool>::of(true, Source::sysfs);
-  s.svsm = Fact<svsm::SvsmDescription>::missing(Source::module, "/dev/svsm_diag: permission denied (run as root)");
+  s.svsm = Fact<svsm::SvsmDescription>::missing(Source::module,
+                                                "/dev/svsm_diag: permission denied (run as root)");
   const std::string denied = "/dev/svsm_diag: permission denied (run as root)";
   s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, denied);
   s.vtpm_commands = Fact<uint64_t>::missing(Source::module, denied);
@@ -97,7 +102,9 @@ svsm::Status snp_guest_unprivileged() {
   return s;
 }
 
-svsmctl::Output plain() { return svsmctl::Output(false, false, false); }
+svsmctl::Output plain() {
+  return svsmctl::Output(false, false, false);
+}
 
 TEST(StatusText, SnpGuestMatchesGolden) {
   auto out = plain();
@@ -106,7 +113,8 @@ TEST(StatusText, SnpGuestMatchesGolden) {
 
 TEST(StatusText, UnprivilegedMatchesGolden) {
   auto out = plain();
-  EXPECT_EQ(svsmctl::render_status_text(snp_guest_unprivileged(), out), golden("status-unprivileged.txt"));
+  EXPECT_EQ(svsmctl::render_status_text(snp_guest_unprivileged(), out),
+            golden("status-unprivileged.txt"));
 }
 
 TEST(StatusText, ModuleNotLoadedSaysHowToLoadIt) {
@@ -116,8 +124,10 @@ TEST(StatusText, ModuleNotLoadedSaysHowToLoadIt) {
   s.module.hint = "load it with 'svsmctl module load' (or 'modprobe svsm_diag')";
   auto out = plain();
   auto text = svsmctl::render_status_text(s, out);
-  EXPECT_NE(text.find("  Module:       svsm_diag 9.9.9 installed, not loaded: load it with 'svsmctl module load'"),
-            std::string::npos) << text;
+  EXPECT_NE(text.find("  Module:       svsm_diag 9.9.9 installed, not loaded: load it with "
+                      "'svsmctl module load'"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(svsmctl::render_status_json(s)["module"]["hint"], s.module.hint);
 }
 
@@ -152,17 +162,21 @@ TEST(StatusPrometheus, LabelValuesAreEscaped) {
 TEST(StatusJson, SchemaKeys) {
   auto doc = svsmctl::render_status_json(snp_guest());
   std::vector<std::string> keys;
-  for (const auto& [k, v] : doc.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "schema_version", "command", "svsmctl_version", "verdict", "cvm_type", "sev_status",
-                      "vmpl", "svsm_present", "svsm", "protocols", "calling_areas", "vtpm", "vtpm_commands",
-                      "liveness", "attestation", "module", "platform", "needs_root"}));
+  for (const auto &[k, v] : doc.items()) keys.push_back(k);
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{
+                "schema_version", "command", "svsmctl_version", "verdict", "cvm_type", "sev_status",
+                "vmpl", "svsm_present", "svsm", "protocols", "calling_areas", "vtpm",
+                "vtpm_commands", "liveness", "attestation", "module", "platform", "needs_root"}));
   EXPECT_EQ(doc["schema_version"], 1);
-  EXPECT_EQ(doc["sev_status"]["features"], (nlohmann::ordered_json{"SEV", "SEV-ES", "SEV-SNP", "DebugSwap"}));
+  EXPECT_EQ(doc["sev_status"]["features"],
+            (nlohmann::ordered_json{"SEV", "SEV-ES", "SEV-SNP", "DebugSwap"}));
   EXPECT_EQ(doc["svsm"]["value"]["initial_ca"], "0x80400000");
-  EXPECT_EQ(doc["protocols"]["value"][1],
-            (nlohmann::ordered_json{{"protocol", 1}, {"name", "attest"}, {"offered", true},
-                                    {"min_version", 1}, {"max_version", 1}}));
+  EXPECT_EQ(doc["protocols"]["value"][1], (nlohmann::ordered_json{{"protocol", 1},
+                                                                  {"name", "attest"},
+                                                                  {"offered", true},
+                                                                  {"min_version", 1},
+                                                                  {"max_version", 1}}));
 }
 
 TEST(StatusJson, UnknownHasReasonAndNullValue) {
@@ -176,8 +190,8 @@ TEST(StatusJson, UnknownHasReasonAndNullValue) {
 // Exit codes of command-line mistakes, through the real parser.
 int run(std::vector<std::string> args) {
   args.insert(args.begin(), "svsmctl");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
@@ -236,10 +250,10 @@ TEST(ExitCodes, CheckReportsBadArgumentsAsUnknown) {
 }
 
 // Monitoring plugins print one line on stdout whatever happens.
-std::string check_stdout(std::vector<std::string> args, int& rc) {
+std::string check_stdout(std::vector<std::string> args, int &rc) {
   args.insert(args.begin(), "svsmctl");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
@@ -260,7 +274,8 @@ TEST(CheckUsage, OneUnknownLineOnStdout) {
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   }
   int rc = 0;
-  auto doc = nlohmann::json::parse(check_stdout({"--json", "check", "--require-protocol", "warp"}, rc));
+  auto doc =
+      nlohmann::json::parse(check_stdout({"--json", "check", "--require-protocol", "warp"}, rc));
   EXPECT_EQ(rc, 3);
   EXPECT_EQ(doc["state"], "UNKNOWN");
   EXPECT_TRUE(doc["perfdata"].is_array());
@@ -271,10 +286,12 @@ svsm::Status not_responding(uint32_t failing) {
   auto s = snp_guest();
   svsm::Liveness l{4, {}};
   for (uint32_t cpu = 0; cpu < failing; ++cpu)
-    l.failures.push_back({cpu, ECOMM, std::nullopt, "not serviced", "look in the hypervisor's log"});
+    l.failures.push_back(
+        {cpu, ECOMM, std::nullopt, "not serviced", "look in the hypervisor's log"});
   s.liveness = Fact<svsm::Liveness>::of(l, Source::module);
   if (failing == 4) {
-    s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module, "the SVSM is not responding");
+    s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::missing(Source::module,
+                                                                    "the SVSM is not responding");
     s.vtpm_commands = Fact<uint64_t>::missing(Source::module, "the SVSM is not responding");
     s.vtpm = Fact<bool>::missing(Source::module, "the SVSM is not responding");
   }
@@ -285,13 +302,15 @@ TEST(StatusText, NotRespondingSaysSoWithCauseAndHint) {
   auto out = plain();
   auto text = svsmctl::render_status_text(not_responding(4), out);
   EXPECT_EQ(text.rfind("SVSM: NOT RESPONDING - ", 0), 0u) << text;
-  EXPECT_NE(text.find("  Responding:   NO: QUERY_PROTOCOL failed on 4 of 4 CPUs: not serviced\n"), std::string::npos)
+  EXPECT_NE(text.find("  Responding:   NO: QUERY_PROTOCOL failed on 4 of 4 CPUs: not serviced\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("  Hint:         look in the hypervisor's log\n"), std::string::npos) << text;
   text = svsmctl::render_status_text(not_responding(1), out);
   EXPECT_EQ(text.rfind("SVSM: present - ", 0), 0u) << text;
   EXPECT_NE(text.find("Responding:   on 3 of 4 CPUs; QUERY_PROTOCOL failed on CPU 0: not serviced"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
 }
 
 TEST(StatusPrometheus, NotRespondingIsAValueAndUnknownFactsAreOne) {
@@ -311,7 +330,8 @@ TEST(StatusPrometheus, NotRespondingIsAValueAndUnknownFactsAreOne) {
 TEST(StatusPrometheus, NotApplicableIsNotUnknown) {
   auto s = snp_guest_unprivileged();
   s.verdict = svsm::Verdict::not_snp;
-  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::not_applicable(Source::module, "not an SEV-SNP guest");
+  s.protocols = Fact<std::vector<svsm::ProtocolSupport>>::not_applicable(Source::module,
+                                                                         "not an SEV-SNP guest");
   auto text = svsmctl::render_status_prometheus(s);
   EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"protocols\"} 0"), std::string::npos) << text;
   EXPECT_NE(text.find("svsmctl_fact_unknown{fact=\"calling_areas\"} 1"), std::string::npos) << text;
@@ -319,13 +339,15 @@ TEST(StatusPrometheus, NotApplicableIsNotUnknown) {
   EXPECT_EQ(doc["protocols"]["not_applicable"], "not an SEV-SNP guest");
   EXPECT_FALSE(doc["protocols"].contains("unknown"));
   auto out = plain();
-  EXPECT_NE(svsmctl::render_status_text(s, out).find("  Protocols:    n/a (not an SEV-SNP guest)\n"),
-            std::string::npos);
+  EXPECT_NE(
+      svsmctl::render_status_text(s, out).find("  Protocols:    n/a (not an SEV-SNP guest)\n"),
+      std::string::npos);
 }
 
 TEST(ExitCodes, ExplainWorksOffline) {
   EXPECT_EQ(run({"explain", "0x80000007"}), 0);
-  EXPECT_EQ(run({"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}), 0);
+  EXPECT_EQ(
+      run({"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}), 0);
 }
 
 TEST(ExitCodes, MissingDeviceIsUnavailable) {
@@ -345,8 +367,8 @@ struct Ran {
 // A run through the real parser, with what it printed on stderr.
 Ran run_err(std::vector<std::string> args) {
   args.insert(args.begin(), "svsmctl");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
@@ -355,7 +377,7 @@ Ran run_err(std::vector<std::string> args) {
 }
 
 // Shell words: split at spaces, '' is an empty argument.
-std::vector<std::string> words(const std::string& line) {
+std::vector<std::string> words(const std::string &line) {
   std::vector<std::string> out;
   std::istringstream in(line);
   std::string w;
@@ -397,8 +419,10 @@ TEST(Messages, EmptyRegisterIsNotReadAsZero) {
 TEST(Messages, DeviceGivenIsTheDeviceNamed) {
   auto r = run_err({"--device", "/nonexistent/svsm_diag", "cpus"});
   EXPECT_EQ(r.rc, 4);
-  EXPECT_NE(r.err.find("open /nonexistent/svsm_diag: No such file or directory"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("hint: --device /nonexistent/svsm_diag: no such file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("open /nonexistent/svsm_diag: No such file or directory"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("hint: --device /nonexistent/svsm_diag: no such file"), std::string::npos)
+      << r.err;
   EXPECT_EQ(r.err.find("/dev/svsm_diag"), std::string::npos) << r.err;
 }
 
@@ -430,8 +454,9 @@ TEST(Messages, UsageErrorsPointAtTheCommandsManPage) {
 TEST(Messages, RefusedCallIsNamedInWords) {
   auto r = run_err({"call", "9", "0"});
   EXPECT_EQ(r.rc, 2);
-  EXPECT_NE(r.err.find("protocol 9 call 0, which svsmctl does not know, can change guest or SVSM state"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find("protocol 9 call 0, which svsmctl does not know, can change guest or SVSM state"),
+      std::string::npos)
       << r.err;
   r = run_err({"call", "core", "77"});
   EXPECT_NE(r.err.find("core call 77, which svsmctl does not know,"), std::string::npos) << r.err;
@@ -446,7 +471,7 @@ namespace {
 // ---- the field printer: one walk, text and JSON ----
 
 // Walks a small table and a fact once, into the given printer.
-void walk_sample(svsmctl::Printer& p) {
+void walk_sample(svsmctl::Printer &p) {
   p.field({}, "cpu", {}, 3, svsmctl::To::json);
   p.table("rows", "{:>3}  {:<6} {}\n", {"NR", "NAME", "NOTE"});
   for (uint32_t i : {0u, 1u}) {
@@ -457,10 +482,12 @@ void walk_sample(svsmctl::Printer& p) {
     p.end_row();
   }
   p.end_table();
-  p.fact("VMPL", "vmpl", Fact<uint32_t>::of(2, Source::sysfs), [](uint32_t v) { return std::to_string(v); },
-         svsmctl::as_is);
-  p.fact("vTPM", "vtpm", Fact<bool>::missing(Source::module, "no module"), [](bool) { return std::string("x"); },
-         svsmctl::as_is);
+  p.fact(
+      "VMPL", "vmpl", Fact<uint32_t>::of(2, Source::sysfs),
+      [](uint32_t v) { return std::to_string(v); }, svsmctl::as_is);
+  p.fact(
+      "vTPM", "vtpm", Fact<bool>::missing(Source::module, "no module"),
+      [](bool) { return std::string("x"); }, svsmctl::as_is);
 }
 
 TEST(Printer, OneWalkGivesTheText) {
@@ -482,16 +509,18 @@ TEST(Printer, OneWalkGivesTheJson) {
   EXPECT_TRUE(p.str().empty());
   auto doc = p.doc();
   doc.erase("svsmctl_version");
-  EXPECT_EQ(doc.dump(), R"({"schema_version":1,"command":"sample","cpu":3,)"
-                        R"("rows":[{"nr":0,"name":"core","hidden":false},{"nr":1,"name":"attest","hidden":true}],)"
-                        R"("vmpl":{"value":2,"source":"sysfs"},)"
-                        R"("vtpm":{"value":null,"source":"module","unknown":"no module"}})");
+  EXPECT_EQ(
+      doc.dump(),
+      R"({"schema_version":1,"command":"sample","cpu":3,)"
+      R"("rows":[{"nr":0,"name":"core","hidden":false},{"nr":1,"name":"attest","hidden":true}],)"
+      R"("vmpl":{"value":2,"source":"sysfs"},)"
+      R"("vtpm":{"value":null,"source":"module","unknown":"no module"}})");
 }
 
 std::string run_stdout(std::vector<std::string> args) {
   args.insert(args.begin(), "svsmctl");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
   testing::internal::CaptureStdout();
   EXPECT_EQ(svsmctl::run(static_cast<int>(argv.size()), argv.data()), 0);
   return testing::internal::GetCapturedStdout();
@@ -500,17 +529,20 @@ std::string run_stdout(std::vector<std::string> args) {
 // explain's text and JSON come from one walk: the same facts, in the
 // documented order, with the text's labels aligned.
 TEST(Printer, ExplainTextAndJsonAgree) {
-  auto text = run_stdout({"explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"});
-  auto doc = nlohmann::ordered_json::parse(
-      run_stdout({"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}));
+  auto text =
+      run_stdout({"explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"});
+  auto doc = nlohmann::ordered_json::parse(run_stdout(
+      {"--json", "explain", "INVALID_ADDRESS", "--protocol", "core", "--call", "remap-ca"}));
   std::vector<std::string> keys;
-  for (const auto& [k, v] : doc.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "command", "svsmctl_version", "code", "name", "kind",
-                                            "meaning", "cause", "fix"}));
-  std::string want = fmt::format("SVSM_ERR_INVALID_ADDRESS (0x80000003): {}\n  meaning: {}\n", doc["kind"].get<std::string>(),
-                                 doc["meaning"].get<std::string>());
-  if (!doc["cause"].get<std::string>().empty()) want += "  cause:   " + doc["cause"].get<std::string>() + "\n";
-  if (!doc["fix"].get<std::string>().empty()) want += "  fix:     " + doc["fix"].get<std::string>() + "\n";
+  for (const auto &[k, v] : doc.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "command", "svsmctl_version", "code",
+                                            "name", "kind", "meaning", "cause", "fix"}));
+  std::string want = fmt::format("SVSM_ERR_INVALID_ADDRESS (0x80000003): {}\n  meaning: {}\n",
+                                 doc["kind"].get<std::string>(), doc["meaning"].get<std::string>());
+  if (!doc["cause"].get<std::string>().empty())
+    want += "  cause:   " + doc["cause"].get<std::string>() + "\n";
+  if (!doc["fix"].get<std::string>().empty())
+    want += "  fix:     " + doc["fix"].get<std::string>() + "\n";
   EXPECT_EQ(text, want);
   EXPECT_EQ(doc["code"], "0x80000003");
   EXPECT_EQ(doc["name"], "SVSM_ERR_INVALID_ADDRESS");

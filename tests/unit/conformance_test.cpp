@@ -47,7 +47,8 @@ std::vector<Row> LoadTable() {
       continue;
     }
     if (cells.size() != head.size())
-      throw std::runtime_error("coconut.tsv line " + std::to_string(line) + ": wrong number of columns");
+      throw std::runtime_error("coconut.tsv line " + std::to_string(line) +
+                               ": wrong number of columns");
     Row r;
     r.line = line;
     for (size_t i = 0; i < head.size(); i++) r.f[head[i]] = cells[i];
@@ -126,7 +127,10 @@ class Conformance : public EmuTest {
   std::vector<uint8_t> Buffer(const std::string &spec, unsigned cpu, uint64_t buf) {
     std::vector<uint8_t> b;
     auto put = [&](std::vector<uint8_t> &v, size_t off, const std::string &type, uint64_t val) {
-      size_t n = type == "u8" ? 1 : type == "u16" || type == "be16" ? 2 : type == "u32" || type == "be32" ? 4 : 8;
+      size_t n = type == "u8"                      ? 1
+                 : type == "u16" || type == "be16" ? 2
+                 : type == "u32" || type == "be32" ? 4
+                                                   : 8;
       if (v.size() < off + n) v.resize(off + n);
       for (size_t i = 0; i < n; i++) {
         size_t shift = type.rfind("be", 0) == 0 ? 8 * (n - 1 - i) : 8 * i;
@@ -174,7 +178,8 @@ class Conformance : public EmuTest {
       if (row["buffer_reg"] != "r9") in[row["buffer_reg"]] = buf;
     }
 
-    uint64_t rax = SVSM_RAX(std::stoull(row["protocol"], nullptr, 0), std::stoull(row["call"], nullptr, 0));
+    uint64_t rax =
+        SVSM_RAX(std::stoull(row["protocol"], nullptr, 0), std::stoull(row["call"], nullptr, 0));
     Result r = Call(cpu, rax, in["rcx"], in["rdx"], in["r8"]);
     EXPECT_EQ(r.pending, 0) << "not serviced";
     EXPECT_EQ(static_cast<uint32_t>(r.rax), ResultCode(row["rax"])) << std::hex << r.rax;
@@ -182,7 +187,8 @@ class Conformance : public EmuTest {
     for (const char *reg : {"rcx", "rdx", "r8"}) {
       const std::string &want = row[std::string("out_") + reg];
       uint64_t expected = want == "=" ? in[reg] : Eval(want, cpu, buf);
-      EXPECT_EQ(out[reg], expected) << reg << std::hex << " 0x" << out[reg] << " wanted 0x" << expected;
+      EXPECT_EQ(out[reg], expected)
+          << reg << std::hex << " 0x" << out[reg] << " wanted 0x" << expected;
     }
     if (row["out_buffer"] != "-") {
       for (const auto &check : Split(row["out_buffer"], ' ')) {
@@ -190,7 +196,10 @@ class Conformance : public EmuTest {
         std::vector<uint8_t> want;
         std::string type = parts.at(1);
         size_t off = std::stoull(parts.at(0), nullptr, 0);
-        size_t n = type == "u8" ? 1 : type == "u16" || type == "be16" ? 2 : type == "u32" || type == "be32" ? 4 : 8;
+        size_t n = type == "u8"                      ? 1
+                   : type == "u16" || type == "be16" ? 2
+                   : type == "u32" || type == "be32" ? 4
+                                                     : 8;
         uint64_t val = Eval(parts.at(2), cpu, buf), got = 0;
         for (size_t i = 0; i < n; i++) {
           size_t shift = type.rfind("be", 0) == 0 ? 8 * (n - 1 - i) : 8 * i;
@@ -236,15 +245,21 @@ namespace {
 // reason why no row can.
 TEST(ConformanceCoverage, EveryNamedResultCodeHasARowOrAReason) {
   const std::map<std::string, std::string> reasons = {
-      {"INCOMPLETE", "only the emulator's pvalidate_batch setting and fault injection produce it, and the "
-                     "module retries it (tests/unit/emu_test.cpp EmuPvalTest.Batch*, tests/e2e/test_svsm.py)"},
+      {"INCOMPLETE",
+       "only the emulator's pvalidate_batch setting and fault injection produce it, and the "
+       "module retries it (tests/unit/emu_test.cpp EmuPvalTest.Batch*, tests/e2e/test_svsm.py)"},
       {"BUSY", "COCONUT never answers BUSY; fault injection covers it (tests/e2e/test_svsm.py)"},
-      {"INVALID_FORMAT", "CALL_PENDING other than 1 cannot be set through svsmctl call; emu_test.cpp "
-                         "ReservedPendingValueIsInvalidFormat (COCONUT takes any non-zero value as a call)"},
-      {"PVALIDATE_FAIL_INPUT", "a PVALIDATE instruction failure the emulator's pool cannot produce"},
-      {"PVALIDATE_FAIL_PERMISSION", "an RMPADJUST/PVALIDATE failure the emulator's pool cannot produce"},
-      {"PVALIDATE_FAIL_INUSE", "a PVALIDATE instruction failure the emulator's pool cannot produce"},
-      {"PVALIDATE_FAIL_OTHER", "a PVALIDATE instruction failure the emulator's pool cannot produce"},
+      {"INVALID_FORMAT",
+       "CALL_PENDING other than 1 cannot be set through svsmctl call; emu_test.cpp "
+       "ReservedPendingValueIsInvalidFormat (COCONUT takes any non-zero value as a call)"},
+      {"PVALIDATE_FAIL_INPUT",
+       "a PVALIDATE instruction failure the emulator's pool cannot produce"},
+      {"PVALIDATE_FAIL_PERMISSION",
+       "an RMPADJUST/PVALIDATE failure the emulator's pool cannot produce"},
+      {"PVALIDATE_FAIL_INUSE",
+       "a PVALIDATE instruction failure the emulator's pool cannot produce"},
+      {"PVALIDATE_FAIL_OTHER",
+       "a PVALIDATE instruction failure the emulator's pool cannot produce"},
       {"APIC_CANNOT_REGISTER", "the emulator has no APIC emulation whose registration could fail"},
       {"APIC_CANNOT_LOCK", "not in COCONUT f4bc4bcd (protocols/errors.rs defines error 0 only)"},
   };
@@ -272,10 +287,12 @@ TEST(ConformanceCoverage, EveryNamedResultCodeHasARowOrAReason) {
     auto rc = svsm::explain_result(code, SVSM_PROTOCOL_CORE, SVSM_CORE_PVALIDATE);
     EXPECT_EQ(rc.name, (code == SVSM_SUCCESS ? "SVSM_" : "SVSM_ERR_") + name);
     EXPECT_TRUE(used.count(name) || reasons.count(name)) << name << ": no row and no reason";
-    EXPECT_FALSE(used.count(name) && reasons.count(name)) << name << ": a row exists, drop the reason";
+    EXPECT_FALSE(used.count(name) && reasons.count(name))
+        << name << ": a row exists, drop the reason";
   }
   for (uint32_t n : {0u, 1u}) {
-    auto rc = svsm::explain_result(SVSM_ERR_PROTOCOL_BASE + n, SVSM_PROTOCOL_APIC, SVSM_APIC_CONFIGURE);
+    auto rc =
+        svsm::explain_result(SVSM_ERR_PROTOCOL_BASE + n, SVSM_PROTOCOL_APIC, SVSM_APIC_CONFIGURE);
     std::string name(rc.name.substr(rc.name.rfind("ERR_") + 4));
     EXPECT_TRUE(used.count(name) || reasons.count(name)) << rc.name;
   }

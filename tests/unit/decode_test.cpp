@@ -249,15 +249,24 @@ TEST(Names, Protocols) {
 
 TEST(Names, Calls) {
   const std::tuple<uint32_t, uint32_t, const char *> expected[] = {
-      {0, 0, "remap-ca"},       {0, 1, "pvalidate"},
-      {0, 2, "create-vcpu"},    {0, 3, "delete-vcpu"},
-      {0, 4, "deposit-mem"},    {0, 5, "withdraw-mem"},
-      {0, 6, "query-protocol"}, {0, 7, "configure-vtom"},
-      {1, 0, "attest-services"}, {1, 1, "attest-single-service"},
-      {2, 0, "query"},          {2, 1, "cmd"},
-      {3, 0, "query-features"}, {3, 1, "configure"},
-      {3, 2, "read-register"},  {3, 3, "write-register"},
-      {3, 4, "configure-vector"}, {4, 1, "request"},
+      {0, 0, "remap-ca"},
+      {0, 1, "pvalidate"},
+      {0, 2, "create-vcpu"},
+      {0, 3, "delete-vcpu"},
+      {0, 4, "deposit-mem"},
+      {0, 5, "withdraw-mem"},
+      {0, 6, "query-protocol"},
+      {0, 7, "configure-vtom"},
+      {1, 0, "attest-services"},
+      {1, 1, "attest-single-service"},
+      {2, 0, "query"},
+      {2, 1, "cmd"},
+      {3, 0, "query-features"},
+      {3, 1, "configure"},
+      {3, 2, "read-register"},
+      {3, 3, "write-register"},
+      {3, 4, "configure-vector"},
+      {4, 1, "request"},
   };
   for (const auto &[p, c, name] : expected) EXPECT_EQ(svsm::call_name(p, c), name) << p << "/" << c;
   EXPECT_EQ(svsm::known_calls().size(), std::size(expected));
@@ -305,7 +314,8 @@ TEST(Names, ProtocolNamesListEveryProtocolInOrder) {
     at = comma + 2;
   }
   ASSERT_EQ(names.size(), svsm::known_protocols().size()) << list;
-  for (uint32_t i = 0; i < names.size(); i++) EXPECT_EQ(svsm::parse_protocol(names[i]), i) << names[i];
+  for (uint32_t i = 0; i < names.size(); i++)
+    EXPECT_EQ(svsm::parse_protocol(names[i]), i) << names[i];
 }
 
 TEST(Names, ParseProtocolAndCall) {
@@ -337,7 +347,8 @@ TEST(ReadOnly, MatchesModuleRule) {
   EXPECT_FALSE(svsm::call_is_read_only(0, 7, 0));
   EXPECT_FALSE(svsm::call_is_read_only(0, 7, 3));
   EXPECT_FALSE(svsm::call_is_read_only(0, 7, 0x100000001ULL));
-  for (uint32_t c : {0u, 1u, 2u, 3u, 4u, 5u, 8u}) EXPECT_FALSE(svsm::call_is_read_only(0, c, 1)) << c;
+  for (uint32_t c : {0u, 1u, 2u, 3u, 4u, 5u, 8u})
+    EXPECT_FALSE(svsm::call_is_read_only(0, c, 1)) << c;
   // Attestation: none (the request names pages the SVSM writes to).
   for (uint32_t c = 0; c <= 2; c++) EXPECT_FALSE(svsm::call_is_read_only(1, c, 0)) << c;
   // vTPM: QUERY only.
@@ -368,8 +379,9 @@ TEST(ParseU64, Good) {
 }
 
 TEST(ParseU64, Bad) {
-  for (const char *s : {"", "0x", "0X", "-1", "+1", " 1", "1 ", "1x", "0x1g", "abc", "12a", "0b101", "1_000",
-                        "18446744073709551616", "0x10000000000000000", "99999999999999999999", "\t"}) {
+  for (const char *s :
+       {"", "0x", "0X", "-1", "+1", " 1", "1 ", "1x", "0x1g", "abc", "12a", "0b101", "1_000",
+        "18446744073709551616", "0x10000000000000000", "99999999999999999999", "\t"}) {
     EXPECT_EQ(svsm::parse_u64(s), std::nullopt) << '"' << s << '"';
   }
   EXPECT_EQ(svsm::parse_u64(std::string_view("1\0", 2)), std::nullopt);
@@ -384,7 +396,8 @@ std::vector<std::string> Names(const std::vector<svsm::SevStatusBit> &bits) {
 }
 
 TEST(SevStatus, KnownValues) {
-  EXPECT_EQ(Names(svsm::decode_sev_status(0x7)), (std::vector<std::string>{"SEV", "SEV-ES", "SEV-SNP"}));
+  EXPECT_EQ(Names(svsm::decode_sev_status(0x7)),
+            (std::vector<std::string>{"SEV", "SEV-ES", "SEV-SNP"}));
   EXPECT_EQ(Names(svsm::decode_sev_status(0x0)), std::vector<std::string>{});
   // SNP + DebugSwap (bit 7).
   EXPECT_EQ(Names(svsm::decode_sev_status(0x87)),

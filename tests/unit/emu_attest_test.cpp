@@ -21,7 +21,9 @@ constexpr uint64_t kCerts = kScratch + 0x4000;  // 4 pages
 constexpr uint32_t kCertsMax = 0x4000;
 constexpr uint8_t kPoison = 0xee;
 
-std::vector<uint8_t> Str(const char *s) { return std::vector<uint8_t>(s, s + std::strlen(s)); }
+std::vector<uint8_t> Str(const char *s) {
+  return std::vector<uint8_t>(s, s + std::strlen(s));
+}
 
 std::vector<uint8_t> Cat(std::vector<uint8_t> a, const std::vector<uint8_t> &b) {
   a.insert(a.end(), b.begin(), b.end());

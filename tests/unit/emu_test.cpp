@@ -13,7 +13,9 @@ namespace {
 constexpr uint64_t kPvalValidate = SVSM_PVAL_VALIDATE;
 constexpr uint64_t kPvalIgnoreCf = SVSM_PVAL_IGNORE_CF;
 
-uint64_t PoolPage(uint32_t i) { return kPoolGpa + i * kPage; }
+uint64_t PoolPage(uint32_t i) {
+  return kPoolGpa + i * kPage;
+}
 
 // ---------------------------------------------------------------- init ----
 
@@ -398,7 +400,7 @@ TEST_F(EmuTest, SkipLetsCallsThroughBeforeTheFault) {
 TEST_F(EmuTest, SkipCountsOnlyCallsTheFaultCouldHit) {
   svsm_emu_inject(&emu, SVSM_EMU_FAULT_UNSERVICED, 1, 0, 1);
   svsm_emu_regs regs{};
-  svsm_emu_vmgexit(&emu, 0, &regs);  // no VMPL0 request in the MSR: not counted
+  svsm_emu_vmgexit(&emu, 0, &regs);                      // no VMPL0 request in the MSR: not counted
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).pending, 0);  // the one let through
   EXPECT_EQ(Core(SVSM_CORE_QUERY_PROTOCOL).pending, 1);  // the fault
   EXPECT_EQ(Stats().faults, 1u);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What svsmctl status concludes from what userspace can read, with fake
 // /proc, /sys and CPUID: each fact's source, and "unknown" with a reason
 // instead of a false "none".
@@ -19,8 +20,9 @@ constexpr uint32_t kSevBits = (1U << 1) | (1U << 3) | (1U << 4);  // SEV, SEV-ES
 class FakeMachine : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("svsmctl-fake-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("svsmctl-fake-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     write("/proc/sys/kernel/osrelease", "6.12.0-test\n");
     write("/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu sse2 hypervisor\n\n");
@@ -28,7 +30,7 @@ class FakeMachine : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  void write(const std::string& path, const std::string& text) {
+  void write(const std::string &path, const std::string &text) {
     auto p = root_ / fs::path(path).relative_path();
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;
@@ -146,7 +148,8 @@ TEST_F(FakeMachine, GarbageInSysfsIsUnknownWithTheFileNamed) {
   write("/sys/devices/system/cpu/sev/vmpl", "two\n");
   auto s = status();
   EXPECT_FALSE(s.vmpl.known());
-  EXPECT_NE(s.vmpl.unknown.find("/sys/devices/system/cpu/sev/vmpl: unexpected contents"), std::string::npos)
+  EXPECT_NE(s.vmpl.unknown.find("/sys/devices/system/cpu/sev/vmpl: unexpected contents"),
+            std::string::npos)
       << s.vmpl.unknown;
 }
 

@@ -37,7 +37,9 @@ struct X509Free {
 using Key = std::shared_ptr<EVP_PKEY>;
 using Cert = std::shared_ptr<X509>;
 
-Key NewKey() { return Key(EVP_EC_gen("P-384"), PkeyFree()); }
+Key NewKey() {
+  return Key(EVP_EC_gen("P-384"), PkeyFree());
+}
 
 Buf Der(const Cert &c) {
   unsigned char *p = nullptr;
@@ -58,7 +60,9 @@ void AddExt(X509 *x, const char *oid, const Buf &value) {
   ASN1_OBJECT_free(obj);
 }
 
-Buf DerInt(uint8_t v) { return v < 0x80 ? Buf{0x02, 0x01, v} : Buf{0x02, 0x02, 0x00, v}; }
+Buf DerInt(uint8_t v) {
+  return v < 0x80 ? Buf{0x02, 0x01, v} : Buf{0x02, 0x02, 0x00, v};
+}
 
 struct VcekExt {
   svsm::Tcb tcb;
@@ -77,8 +81,10 @@ Cert MakeCert(const char *cn, const Key &key, const Cert &issuer, const Key &iss
   X509_gmtime_adj(X509_getm_notAfter(x.get()), 365L * 24 * 3600);
   X509_set_pubkey(x.get(), key.get());
   X509_NAME *name = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char *>("svsmctl test"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char *>("svsmctl test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>(cn),
+                             -1, -1, 0);
   X509_set_issuer_name(x.get(), issuer ? X509_get_subject_name(issuer.get()) : name);
   if (vcek) {
     Buf prod = {0x16, static_cast<uint8_t>(vcek->product.size())};
@@ -235,7 +241,8 @@ TEST_F(VerifyTest, ValidSignedReportIsVerified) {
   auto v = Verify();
   EXPECT_EQ(v.verdict, svsm::EvidenceVerdict::verified) << Dump(v);
   EXPECT_EQ(v.product, svsm::Product::genoa);
-  for (const char *name : {"report", "report_data", "vmpl", "signature", "chain", "ark", "tcb", "hwid"})
+  for (const char *name :
+       {"report", "report_data", "vmpl", "signature", "chain", "ark", "tcb", "hwid"})
     EXPECT_EQ(Get(v, name).outcome, svsm::Outcome::pass) << name << "\n" << Dump(v);
   EXPECT_EQ(v.summary, "verified (Genoa, VCEK)");
 }
@@ -255,19 +262,20 @@ TEST_F(VerifyTest, EachFieldFlippedFailsTheSignature) {
   // Every field of the signed part (ABI table "ATTESTATION_REPORT"),
   // reserved ranges included: the signature covers them all.
   const std::pair<size_t, size_t> fields[] = {
-      {0x00, 4},    {0x04, 4},    {0x08, 8},    {0x10, 16},  {0x20, 16},  {0x30, 4},   {0x34, 4},
-      {0x38, 8},    {0x40, 8},    {0x48, 4},    {0x4c, 4},   {0x50, 64},  {0x90, 48},  {0xc0, 32},
-      {0xe0, 48},   {0x110, 48},  {0x140, 32},  {0x160, 32}, {0x180, 8},  {0x188, 1},  {0x189, 1},
-      {0x18a, 1},   {0x18b, 21},  {0x1a0, 64},  {0x1e0, 8},  {0x1e8, 1},  {0x1e9, 1},  {0x1ea, 1},
-      {0x1eb, 1},   {0x1ec, 1},   {0x1ed, 1},   {0x1ee, 1},  {0x1ef, 1},  {0x1f0, 8},  {0x1f8, 8},
-      {0x200, 8},   {0x208, 0x98}};
+      {0x00, 4},  {0x04, 4},    {0x08, 8},   {0x10, 16},  {0x20, 16}, {0x30, 4},  {0x34, 4},
+      {0x38, 8},  {0x40, 8},    {0x48, 4},   {0x4c, 4},   {0x50, 64}, {0x90, 48}, {0xc0, 32},
+      {0xe0, 48}, {0x110, 48},  {0x140, 32}, {0x160, 32}, {0x180, 8}, {0x188, 1}, {0x189, 1},
+      {0x18a, 1}, {0x18b, 21},  {0x1a0, 64}, {0x1e0, 8},  {0x1e8, 1}, {0x1e9, 1}, {0x1ea, 1},
+      {0x1eb, 1}, {0x1ec, 1},   {0x1ed, 1},  {0x1ee, 1},  {0x1ef, 1}, {0x1f0, 8}, {0x1f8, 8},
+      {0x200, 8}, {0x208, 0x98}};
   const Buf good = report;
   for (auto [off, len] : fields) {
     for (size_t at : {off, off + len - 1}) {
       report = good;
       report[at] ^= 0x80;
       auto v = Verify();
-      EXPECT_EQ(v.verdict, svsm::EvidenceVerdict::failed) << "byte " << std::hex << at << "\n" << Dump(v);
+      EXPECT_EQ(v.verdict, svsm::EvidenceVerdict::failed) << "byte " << std::hex << at << "\n"
+                                                          << Dump(v);
       EXPECT_EQ(Get(v, "signature").outcome, svsm::Outcome::fail) << "byte " << std::hex << at;
     }
   }
@@ -312,7 +320,8 @@ TEST_F(VerifyTest, BrokenChainFails) {
   certs.ask.der = Der(MakeCert("SEV-Genoa", rogue, chain.ark, chain.ark_key));
   auto v = Verify(certs);
   EXPECT_EQ(Get(v, "chain").outcome, svsm::Outcome::fail) << Dump(v);
-  EXPECT_NE(Get(v, "chain").detail.find("VCEK's signature does not verify with the ASK's key"), std::string::npos);
+  EXPECT_NE(Get(v, "chain").detail.find("VCEK's signature does not verify with the ASK's key"),
+            std::string::npos);
 
   // An ASK signed by a key other than the ARK's.
   certs = Certs();
@@ -413,7 +422,8 @@ TEST_F(VerifyTest, EachExpectation) {
   EXPECT_EQ(Get(Verify(Certs(), bad), "expect_policy").outcome, svsm::Outcome::fail);
   for (int field = 0; field < 4; field++) {
     bad = ok;
-    uint8_t *f[] = {&bad.min_tcb->bootloader, &bad.min_tcb->tee, &bad.min_tcb->snp, &bad.min_tcb->microcode};
+    uint8_t *f[] = {&bad.min_tcb->bootloader, &bad.min_tcb->tee, &bad.min_tcb->snp,
+                    &bad.min_tcb->microcode};
     ++*f[field];
     v = Verify(Certs(), bad);
     EXPECT_EQ(Get(v, "min_tcb").outcome, svsm::Outcome::fail) << field;
@@ -468,10 +478,12 @@ TEST_F(VerifyTest, UnknownReportVersionFails) {
 }
 
 TEST_F(VerifyTest, CertsFromDirInSnpguestAndKdsLayouts) {
-  auto dir = std::filesystem::temp_directory_path() / ("svsmctl-verify-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("svsmctl-verify-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto write = [&](const char *name, const Buf &b) {
-    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char *>(b.data()), static_cast<std::streamsize>(b.size()));
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char *>(b.data()), static_cast<std::streamsize>(b.size()));
   };
   auto pem = [](const Cert &c) {
     BIO *bio = BIO_new(BIO_s_mem());
@@ -536,14 +548,18 @@ TEST(SnpReportVersions, FieldsOfVersions2To5) {
 
 TEST(Tcb, LayoutsAndSpec) {
   // Milan/Genoa: bl 7:0, tee 15:8, snp 55:48, ucode 63:56.
-  EXPECT_EQ(svsm::decode_tcb(0xd215000000000307, svsm::Product::genoa), (svsm::Tcb{std::nullopt, 7, 3, 0x15, 0xd2}));
+  EXPECT_EQ(svsm::decode_tcb(0xd215000000000307, svsm::Product::genoa),
+            (svsm::Tcb{std::nullopt, 7, 3, 0x15, 0xd2}));
   // Turin: fmc 7:0, bl 15:8, tee 23:16, snp 31:24, ucode 63:56.
-  EXPECT_EQ(svsm::decode_tcb(0x4800000004030201, svsm::Product::turin), (svsm::Tcb{1, 2, 3, 4, 0x48}));
+  EXPECT_EQ(svsm::decode_tcb(0x4800000004030201, svsm::Product::turin),
+            (svsm::Tcb{1, 2, 3, 4, 0x48}));
   EXPECT_EQ(svsm::tcb_text({1, 2, 3, 4, 5}), "fmc=1 bl=2 tee=3 snp=4 ucode=5");
-  EXPECT_EQ(svsm::parse_tcb_spec("bl=3,tee=0,snp=8,ucode=115"), (svsm::Tcb{std::nullopt, 3, 0, 8, 115}));
+  EXPECT_EQ(svsm::parse_tcb_spec("bl=3,tee=0,snp=8,ucode=115"),
+            (svsm::Tcb{std::nullopt, 3, 0, 8, 115}));
   EXPECT_EQ(svsm::parse_tcb_spec("snp=8"), (svsm::Tcb{std::nullopt, 0, 0, 8, 0}));
   EXPECT_EQ(svsm::parse_tcb_spec("fmc=1,ucode=255"), (svsm::Tcb{1, 0, 0, 0, 255}));
-  for (const char *bad : {"", "snp", "snp=", "snp=256", "snp=-1", "snp=1,snp=2", "snp=1,", "x=1", "snp=0x10", " snp=1"})
+  for (const char *bad : {"", "snp", "snp=", "snp=256", "snp=-1", "snp=1,snp=2", "snp=1,", "x=1",
+                          "snp=0x10", " snp=1"})
     EXPECT_FALSE(svsm::parse_tcb_spec(bad)) << bad;
 }
 

@@ -26,7 +26,7 @@ namespace svsm {
 // Bytes that do not hold what they should: an svsm::Error with EBADMSG.
 class ParseError : public Error {
  public:
-  explicit ParseError(const std::string& what) : Error(EBADMSG, what) {}
+  explicit ParseError(const std::string &what) : Error(EBADMSG, what) {}
 };
 
 // ---- Hashing (OpenSSL). Throws std::runtime_error if OpenSSL fails.
@@ -35,7 +35,8 @@ using Sha512Digest = std::array<uint8_t, 64>;
 
 [[nodiscard]] Sha512Digest sha512(std::span<const uint8_t> data);
 // SHA-512(nonce || manifest): the REPORT_DATA of an SVSM attestation report.
-[[nodiscard]] Sha512Digest sha512_concat(std::span<const uint8_t> nonce, std::span<const uint8_t> manifest);
+[[nodiscard]] Sha512Digest sha512_concat(std::span<const uint8_t> nonce,
+                                         std::span<const uint8_t> manifest);
 
 // ---- Services manifest (COCONUT GuidTable; SVSM spec table 12).
 //
@@ -121,7 +122,7 @@ struct SnpReport {
   uint32_t signature_algo = 0;  // 1 = ECDSA P-384 with SHA-384, 0 = none
   uint64_t current_tcb = 0;
   uint64_t platform_info = 0;
-  uint32_t signer_info = 0;     // bit 0 AUTHOR_KEY_EN, bit 1 MASK_CHIP_ID, bits 4:2 SIGNING_KEY
+  uint32_t signer_info = 0;  // bit 0 AUTHOR_KEY_EN, bit 1 MASK_CHIP_ID, bits 4:2 SIGNING_KEY
   std::array<uint8_t, 64> report_data{};
   std::array<uint8_t, 48> measurement{};
   std::array<uint8_t, 32> host_data{};

@@ -13,7 +13,7 @@ namespace svsm {
 
 struct SevStatusBit {
   unsigned bit;
-  std::string_view name;   // as printed by the kernel in "SEV: Status:", e.g. "SEV-SNP", "DebugSwap"
+  std::string_view name;  // as printed by the kernel in "SEV: Status:", e.g. "SEV-SNP", "DebugSwap"
   std::string_view macro;  // e.g. "MSR_AMD64_SNP_DEBUG_SWAP"
   std::string_view meaning;
 };
@@ -41,12 +41,16 @@ struct CpuidBit {
 struct Cpuid8000001f {
   uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 
-  [[nodiscard]] bool has(unsigned eax_bit) const noexcept { return eax_bit < 32 && (eax >> eax_bit & 1); }
-  [[nodiscard]] unsigned cbit() const noexcept { return ebx & 0x3f; }                         // EBX 5:0
-  [[nodiscard]] unsigned phys_addr_reduction() const noexcept { return ebx >> 6 & 0x3f; }  // EBX 11:6
-  [[nodiscard]] unsigned num_vmpls() const noexcept { return ebx >> 12 & 0xf; }            // EBX 15:12
-  [[nodiscard]] unsigned num_encrypted_guests() const noexcept { return ecx; }             // ECX
-  [[nodiscard]] unsigned min_sev_no_es_asid() const noexcept { return edx; }               // EDX
+  [[nodiscard]] bool has(unsigned eax_bit) const noexcept {
+    return eax_bit < 32 && (eax >> eax_bit & 1);
+  }
+  [[nodiscard]] unsigned cbit() const noexcept { return ebx & 0x3f; }  // EBX 5:0
+  [[nodiscard]] unsigned phys_addr_reduction() const noexcept {
+    return ebx >> 6 & 0x3f;
+  }                                                                              // EBX 11:6
+  [[nodiscard]] unsigned num_vmpls() const noexcept { return ebx >> 12 & 0xf; }  // EBX 15:12
+  [[nodiscard]] unsigned num_encrypted_guests() const noexcept { return ecx; }   // ECX
+  [[nodiscard]] unsigned min_sev_no_es_asid() const noexcept { return edx; }     // EDX
 };
 
 }  // namespace svsm

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Typed access to /dev/svsm_diag, the svsm_diag kernel module's device.
 #pragma once
 
@@ -12,7 +13,7 @@
 
 namespace svsm {
 
-inline constexpr const char* default_device_path = "/dev/svsm_diag";
+inline constexpr const char *default_device_path = "/dev/svsm_diag";
 
 enum class Backend : uint32_t { none = 0, snp = 1, emulated = 2 };
 
@@ -148,20 +149,20 @@ struct AttestResult {
 class Device {
  public:
   // Throws svsm::Error (ENOENT: module not loaded; EACCES: not privileged).
-  static Device open(const std::string& path = default_device_path);
+  static Device open(const std::string &path = default_device_path);
 
-  Device(Device&& other) noexcept;
-  Device& operator=(Device&& other) noexcept;
-  Device(const Device&) = delete;
-  Device& operator=(const Device&) = delete;
+  Device(Device &&other) noexcept;
+  Device &operator=(Device &&other) noexcept;
+  Device(const Device &) = delete;
+  Device &operator=(const Device &) = delete;
   ~Device();
 
   // What GET_INFO said at open() (or at the last refresh()): asked once.
-  [[nodiscard]] const Info& info() const noexcept { return info_; }
+  [[nodiscard]] const Info &info() const noexcept { return info_; }
   // Every possible CPU, in id order: GET_CPU once per CPU at the first use,
   // then kept until refresh(), so that callers share one walk. Online state,
   // Calling Areas and counters are as they were at that walk.
-  [[nodiscard]] const std::vector<CpuInfo>& cpus() const;
+  [[nodiscard]] const std::vector<CpuInfo> &cpus() const;
   // The ids of the online CPUs among cpus().
   [[nodiscard]] std::vector<uint32_t> online_cpus() const;
   // Asks GET_INFO again and forgets the CPUs, for a caller that outlives
@@ -169,9 +170,9 @@ class Device {
   void refresh();
   // One CPU, asked now (not cached); svsm::Error ENXIO for an impossible id.
   [[nodiscard]] CpuInfo cpu(uint32_t cpu) const;
-  [[nodiscard]] CallResult call(const CallRequest& request) const;
+  [[nodiscard]] CallResult call(const CallRequest &request) const;
   [[nodiscard]] RemapTestResult remap_test(uint32_t cpu) const;
-  [[nodiscard]] AttestResult attest(const AttestRequest& request) const;
+  [[nodiscard]] AttestResult attest(const AttestRequest &request) const;
   [[nodiscard]] int fd() const noexcept { return fd_; }
 
  private:

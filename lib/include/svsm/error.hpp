@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libsvsm errors: one exception type, carrying errno, the operation that
 // failed and, when the SVSM answered, its result code.
 #pragma once
@@ -15,8 +16,8 @@ class Error : public std::system_error {
         std::optional<uint32_t> svsm_result = {});
 
   [[nodiscard]] int errno_value() const noexcept { return code().value(); }
-  [[nodiscard]] const std::string& operation() const noexcept { return operation_; }
-  [[nodiscard]] const std::string& detail() const noexcept { return detail_; }
+  [[nodiscard]] const std::string &operation() const noexcept { return operation_; }
+  [[nodiscard]] const std::string &detail() const noexcept { return detail_; }
   [[nodiscard]] std::optional<uint32_t> svsm_result() const noexcept { return svsm_result_; }
 
  private:

@@ -37,7 +37,9 @@ class Guid {
   [[nodiscard]] std::string to_string() const;
 
   // The 16 bytes in memory order (see above).
-  [[nodiscard]] constexpr std::span<const uint8_t, 16> le_bytes() const noexcept { return bytes_le_; }
+  [[nodiscard]] constexpr std::span<const uint8_t, 16> le_bytes() const noexcept {
+    return bytes_le_;
+  }
 
   [[nodiscard]] constexpr bool is_null() const noexcept {
     for (uint8_t b : bytes_le_)
@@ -89,11 +91,14 @@ constexpr std::optional<Guid> Guid::parse(std::string_view text) noexcept {
 
 // Well-known GUIDs. .value() makes a typo a compile error.
 // Header of the services manifest (SVSM spec table 12; COCONUT GuidTable).
-inline constexpr Guid kServicesManifestGuid = Guid::parse("63849ebb-3d92-4670-a1ff-58f9c94b87bb").value();
+inline constexpr Guid kServicesManifestGuid =
+    Guid::parse("63849ebb-3d92-4670-a1ff-58f9c94b87bb").value();
 // Services in the manifest: vTPM (spec §8.3.1; its data is the EK public area).
-inline constexpr Guid kVtpmServiceGuid = Guid::parse("c476f1eb-0123-45a5-9641-b4e7dde5bfe3").value();
+inline constexpr Guid kVtpmServiceGuid =
+    Guid::parse("c476f1eb-0123-45a5-9641-b4e7dde5bfe3").value();
 // UEFI variable store (COCONUT-SVSM only).
-inline constexpr Guid kUefiMmServiceGuid = Guid::parse("a4453a59-9e1b-4787-a033-1986d6adbe55").value();
+inline constexpr Guid kUefiMmServiceGuid =
+    Guid::parse("a4453a59-9e1b-4787-a033-1986d6adbe55").value();
 // SNP certificate table entries (GHCB spec / Linux sev-guest).
 inline constexpr Guid kVcekGuid = Guid::parse("63da758d-e664-4564-adc5-f4b93be8accd").value();
 inline constexpr Guid kVlekGuid = Guid::parse("a8074bc2-a25a-483e-aae6-39c045a0b8a1").value();

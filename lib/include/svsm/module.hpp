@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Loading and inspecting the svsm_diag kernel module through libkmod,
 // following systemd's module-util flow.
 #pragma once
@@ -10,38 +11,38 @@
 
 namespace svsm {
 
-inline constexpr const char* module_name = "svsm_diag";
+inline constexpr const char *module_name = "svsm_diag";
 
 enum class ModuleState { not_loaded, builtin, live, coming, going };
 
 struct ModuleStatus {
   ModuleState state = ModuleState::not_loaded;
-  bool installed = false;             // found in modules.dep for this kernel
-  std::optional<std::string> path;    // the .ko libkmod would load
-  std::optional<std::string> version; // /sys/module/<name>/version
-  std::optional<int> refcount;        // open file descriptors and users
+  bool installed = false;              // found in modules.dep for this kernel
+  std::optional<std::string> path;     // the .ko libkmod would load
+  std::optional<std::string> version;  // /sys/module/<name>/version
+  std::optional<int> refcount;         // open file descriptors and users
   std::map<std::string, std::string> parameters;
 };
 
 // Why a load or unload failed, each with its own remedy.
 enum class ModuleErrorKind {
-  not_installed,      // no module file for this kernel
-  blocked,            // deny-listed by modprobe configuration
-  signature_refused,  // Secure Boot / lockdown refused an unsigned module
-  no_device,          // the module refused to load here (-ENODEV)
-  bad_parameter,      // -EINVAL from the module: a bad parameter value
-  in_use,             // unload while open
-  permission,         // not root
-  loaded_differently, // loaded already, with other parameter values
+  not_installed,       // no module file for this kernel
+  blocked,             // deny-listed by modprobe configuration
+  signature_refused,   // Secure Boot / lockdown refused an unsigned module
+  no_device,           // the module refused to load here (-ENODEV)
+  bad_parameter,       // -EINVAL from the module: a bad parameter value
+  in_use,              // unload while open
+  permission,          // not root
+  loaded_differently,  // loaded already, with other parameter values
   other,
 };
 
 // An svsm::Error whose operation is the whole message, with a remedy.
 class ModuleError : public Error {
  public:
-  ModuleError(ModuleErrorKind kind, int err, const std::string& message, std::string hint);
+  ModuleError(ModuleErrorKind kind, int err, const std::string &message, std::string hint);
   [[nodiscard]] ModuleErrorKind kind() const noexcept { return kind_; }
-  [[nodiscard]] const std::string& hint() const noexcept { return hint_; }
+  [[nodiscard]] const std::string &hint() const noexcept { return hint_; }
 
  private:
   ModuleErrorKind kind_;
@@ -51,20 +52,22 @@ class ModuleError : public Error {
 // The kernel's names for the states: not-loaded, builtin, live, coming, going.
 [[nodiscard]] std::string_view module_state_name(ModuleState s);
 
-[[nodiscard]] ModuleStatus module_status(const std::string& name = module_name);
+[[nodiscard]] ModuleStatus module_status(const std::string &name = module_name);
 
 // The module's parameters and their types ("bool", "uint", "charp", ...),
 // from the module file (modinfo's parm and parmtype).
-[[nodiscard]] std::map<std::string, std::string> module_parameters(const std::string& name = module_name);
+[[nodiscard]] std::map<std::string, std::string> module_parameters(
+    const std::string &name = module_name);
 
 // Loads the module with "key=value ..." options, each name checked against
 // module_parameters() first (ModuleErrorKind::bad_parameter). Already loaded
 // with the same values for the given parameters returns false; loaded with
 // others is a ModuleErrorKind::loaded_differently error unless reload, which
 // unloads it first. A fresh load returns true.
-bool load_module(const std::string& options = {}, const std::string& name = module_name, bool reload = false);
+bool load_module(const std::string &options = {}, const std::string &name = module_name,
+                 bool reload = false);
 
 // Unloads the module. Not loaded is success and returns false.
-bool unload_module(const std::string& name = module_name);
+bool unload_module(const std::string &name = module_name);
 
 }  // namespace svsm

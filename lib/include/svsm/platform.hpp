@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Facts userspace can read without the module: CPUID, /proc/cpuinfo, sysfs,
 // configfs-tsm and device nodes. Each fact carries its source and, when it
 // cannot be known, why.
@@ -32,13 +33,17 @@ struct Fact {
   // Applies to this machine but could not be read.
   [[nodiscard]] bool unknown_here() const { return applies && !known(); }
   static Fact of(T v, Source s) { return Fact{std::move(v), s, {}, {}}; }
-  static Fact missing(Source s, std::string why) { return Fact{std::nullopt, s, std::move(why), {}}; }
-  static Fact not_applicable(Source s, std::string why) { return Fact{std::nullopt, s, std::move(why), {}, false}; }
+  static Fact missing(Source s, std::string why) {
+    return Fact{std::nullopt, s, std::move(why), {}};
+  }
+  static Fact not_applicable(Source s, std::string why) {
+    return Fact{std::nullopt, s, std::move(why), {}, false};
+  }
 };
 
 struct CpuidInfo {
-  std::string vendor;             // "AuthenticAMD", ...
-  bool hypervisor = false;        // CPUID.1:ECX[31]
+  std::string vendor;                // "AuthenticAMD", ...
+  bool hypervisor = false;           // CPUID.1:ECX[31]
   std::optional<Cpuid8000001f> sev;  // Fn8000_001F, when the leaf exists
 };
 
@@ -61,7 +66,7 @@ struct PlatformFacts {
 };
 
 [[nodiscard]] std::optional<CpuidInfo> read_cpuid();
-[[nodiscard]] PlatformFacts probe_platform(const PlatformSources& sources = {});
+[[nodiscard]] PlatformFacts probe_platform(const PlatformSources &sources = {});
 
 // Parsers for the text the kernel exposes; exposed for tests and fuzzing.
 [[nodiscard]] std::vector<std::string> parse_cpuinfo_sev_flags(std::string_view cpuinfo);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Everything svsmctl status reports, gathered from the module and from what
 // userspace can read itself, with the source of every fact.
 #pragma once
@@ -32,9 +33,9 @@ struct ProtocolSupport {
 struct CaSummary {
   uint32_t possible = 0;
   uint32_t online = 0;
-  uint32_t with_ca = 0;         // CPUs whose current CA is known
-  uint32_t distinct = 0;        // distinct CA addresses among them (0 if hidden)
-  uint32_t on_initial = 0;      // CPUs still on the CA the SVSM was first given
+  uint32_t with_ca = 0;     // CPUs whose current CA is known
+  uint32_t distinct = 0;    // distinct CA addresses among them (0 if hidden)
+  uint32_t on_initial = 0;  // CPUs still on the CA the SVSM was first given
   bool addresses_hidden = false;
 };
 
@@ -85,9 +86,9 @@ struct Status {
   Fact<Liveness> liveness;  // applies when the module has an SVSM backend
   ModuleFacts module;
   PlatformFacts platform;
-  std::vector<CpuInfo> cpus;       // the module's per-CPU view and counters
-  double collected_at = 0;         // Unix time, seconds
-  double collect_seconds = 0;      // how long collecting took
+  std::vector<CpuInfo> cpus;            // the module's per-CPU view and counters
+  double collected_at = 0;              // Unix time, seconds
+  double collect_seconds = 0;           // how long collecting took
   std::vector<std::string> needs_root;  // what running as root would add
 };
 
@@ -97,14 +98,14 @@ struct StatusOptions {
   bool query_svsm = true;  // make read-only SVSM calls (root only)
 };
 
-[[nodiscard]] Status collect_status(const StatusOptions& options = {});
+[[nodiscard]] Status collect_status(const StatusOptions &options = {});
 
 // The SVSM answered on every CPU asked (false: not responding on some or all).
-[[nodiscard]] inline bool svsm_not_responding(const Status& s) {
+[[nodiscard]] inline bool svsm_not_responding(const Status &s) {
   return s.liveness.known() && !s.liveness.value->all_responding();
 }
 
 // Protocol support as QUERY_PROTOCOL reports it, asked on one CPU.
-[[nodiscard]] std::vector<ProtocolSupport> query_protocols(const Device& dev, uint32_t cpu);
+[[nodiscard]] std::vector<ProtocolSupport> query_protocols(const Device &dev, uint32_t cpu);
 
 }  // namespace svsm

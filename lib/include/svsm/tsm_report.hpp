@@ -25,9 +25,9 @@ inline constexpr const char *kTsmReportDir = "/sys/kernel/config/tsm/report";
 // instance (root only). present is false when the directory is absent.
 struct TsmInfo {
   bool present = false;
-  std::string provider;                    // "sev_guest", "svsm_diag", ...
+  std::string provider;  // "sev_guest", "svsm_diag", ...
   std::optional<uint32_t> privlevel_floor;
-  bool service_provider = false;           // the provider offers SVSM attestation
+  bool service_provider = false;  // the provider offers SVSM attestation
 };
 
 // Throws svsm::Error when the directory exists but cannot be used.
@@ -37,7 +37,7 @@ struct TsmRequest {
   std::array<uint8_t, 64> nonce{};
   std::optional<Guid> service;  // service_guid; all services when unset
   uint32_t manifest_version = 0;
-  bool certificates = true;      // read auxblob
+  bool certificates = true;  // read auxblob
   std::optional<uint32_t> privlevel;
 };
 
@@ -62,6 +62,7 @@ inline constexpr const char *kTsmOutblobOperation = "configfs-tsm outblob";
 
 // Throws TsmPrivlevelError, or svsm::Error with the errno of the step that
 // failed (EBUSY when another writer kept changing the instance).
-[[nodiscard]] TsmResult tsm_attest(const TsmRequest &req, const std::filesystem::path &base = kTsmReportDir);
+[[nodiscard]] TsmResult tsm_attest(const TsmRequest &req,
+                                   const std::filesystem::path &base = kTsmReportDir);
 
 }  // namespace svsm

@@ -77,7 +77,7 @@ struct CertSet {
 struct Expectations {
   std::optional<std::array<uint8_t, 48>> measurement;
   std::optional<uint64_t> policy;
-  std::optional<Tcb> min_tcb;  // REPORTED_TCB must be at least this, field by field
+  std::optional<Tcb> min_tcb;    // REPORTED_TCB must be at least this, field by field
   std::optional<uint32_t> vmpl;  // default 0: an SVSM has its report made at VMPL0
 };
 
@@ -91,11 +91,12 @@ struct Check {
 };
 
 enum class EvidenceVerdict {
-  verified,  // signed, every check passed
+  verified,   // signed, every check passed
   unsigned_,  // no check failed, but there is no signature: nothing is verified
-  failed,    // at least one check failed
+  failed,     // at least one check failed
 };
-[[nodiscard]] std::string_view evidence_verdict_name(EvidenceVerdict v) noexcept;  // "verified", "unsigned", "failed"
+[[nodiscard]] std::string_view evidence_verdict_name(
+    EvidenceVerdict v) noexcept;  // "verified", "unsigned", "failed"
 
 struct Verification {
   std::vector<Check> checks;
