@@ -154,6 +154,13 @@ std::string attestation_text(const svsm::Status &s) {
     t += fmt::format(", {} {}", name, f.known() ? yes_no(*f.value) : "unknown");
   };
   path("configfs-tsm", s.platform.configfs_tsm);
+  if (s.tsm_report.known()) {
+    const auto &r = *s.tsm_report.value;
+    std::vector<std::string> details;
+    if (!r.provider.empty()) details.push_back("provider " + r.provider);
+    if (r.privlevel_floor) details.push_back(fmt::format("privlevel_floor {}", *r.privlevel_floor));
+    if (!details.empty()) t += fmt::format(" ({})", fmt::join(details, ", "));
+  }
   path("/dev/sev-guest", s.platform.sev_guest_device);
   return t;
 }
@@ -261,6 +268,11 @@ void print_status(const svsm::Status &s, Printer &p) {
           s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr),
           To::json);
   p.json_fact("configfs_tsm", s.platform.configfs_tsm);
+  p.json_fact("tsm_report", s.tsm_report, [](const svsm::TsmInfo &r) {
+    return json{{"provider", r.provider},
+                {"privlevel_floor", r.privlevel_floor ? json(*r.privlevel_floor) : json(nullptr)},
+                {"service_provider", r.service_provider}};
+  });
   p.json_fact("sev_guest_device", s.platform.sev_guest_device);
   p.end();
 

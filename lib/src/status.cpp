@@ -401,6 +401,28 @@ void add_svsm_facts(Status &s, const Device *dev, const StatusOptions &options) 
     query_svsm(s, *dev);
 }
 
+// configfs-tsm's provider and privlevel_floor: the lowest privlevel a report
+// may ask for, which the kernel enforces (issue: reports asked below the
+// guest's VMPL are refused). Learnt by creating a report instance.
+Fact<TsmInfo> tsm_report_fact(Status &s, const StatusOptions &options) {
+  const auto &present = s.platform.configfs_tsm;
+  if (!present.known()) return Fact<TsmInfo>::missing(Source::configfs, present.unknown);
+  if (!*present.value)
+    return Fact<TsmInfo>::not_applicable(Source::configfs, "the kernel offers no configfs-tsm");
+  if (!options.query_svsm)
+    return Fact<TsmInfo>::missing(Source::configfs, "not queried (--no-query)");
+  if (::geteuid() != 0) {
+    s.needs_root.push_back("configfs-tsm's provider and privlevel_floor");
+    return Fact<TsmInfo>::missing(Source::configfs, "reading privlevel_floor needs root");
+  }
+  try {
+    return Fact<TsmInfo>::of(tsm_probe(options.platform.root / "sys/kernel/config/tsm/report"),
+                             Source::configfs);
+  } catch (const Error &e) {
+    return Fact<TsmInfo>::missing(Source::configfs, e.what());
+  }
+}
+
 // vTPM: the SVSM's protocol, or the kernel's tpm-svsm driver.
 Fact<bool> vtpm_fact(const Status &s) {
   if (s.vtpm_commands.known())
@@ -508,6 +530,7 @@ Status collect_status(const StatusOptions &options) {
   if (info && info->addresses_hidden) s.needs_root.push_back("SVSM and Calling Area addresses");
   add_svsm_facts(s, dev ? &*dev : nullptr, options);
   s.vtpm = vtpm_fact(s);
+  s.tsm_report = tsm_report_fact(s, options);
   set_verdict(s, info);
   apply_verdict(s);
   s.collect_seconds =

@@ -66,6 +66,19 @@ def test_provider_goes_with_the_module(tsm):
     assert tsm.ok(f"mkdir {TSM}/t && cat {TSM}/t/privlevel_floor; rmdir {TSM}/t").strip() == "3"
 
 
+def test_status_shows_the_privlevel_floor(tsm):
+    """status reads configfs-tsm's floor: the emulated VMPL, whatever it is."""
+    for vmpl in (3, 2):
+        tsm.unload()
+        tsm.load("emulated", emu_vmpl=vmpl)
+        doc = tsm.svsmctl_json("status")["attestation"]["tsm_report"]
+        assert doc["value"] == {"provider": "svsm_diag", "privlevel_floor": vmpl,
+                                "service_provider": True}, doc
+        assert f"(provider svsm_diag, privlevel_floor {vmpl})" in tsm.ok("svsmctl status")
+    # --no-query creates no report instance.
+    assert tsm.svsmctl_json("status", "--no-query")["attestation"]["tsm_report"]["value"] is None
+
+
 def test_configfs_tsm_and_module_give_the_same_evidence(tsm):
     nonce = bytes(range(1, 65))
     docs = {}

@@ -11,6 +11,7 @@
 #include "svsm/device.hpp"
 #include "svsm/module.hpp"
 #include "svsm/platform.hpp"
+#include "svsm/tsm_report.hpp"
 
 namespace svsm {
 
@@ -84,6 +85,9 @@ struct Status {
   Fact<CaSummary> calling_areas;
   Fact<bool> vtpm;
   Fact<Liveness> liveness;  // applies when the module has an SVSM backend
+  // configfs-tsm's report provider and privlevel_floor (root: learnt by
+  // creating and removing a report instance; not with --no-query).
+  Fact<TsmInfo> tsm_report;
   ModuleFacts module;
   PlatformFacts platform;
   std::vector<CpuInfo> cpus;            // the module's per-CPU view and counters
