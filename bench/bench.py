@@ -13,8 +13,8 @@ them, to a Markdown report, a JSON file and a PNG plot (bench/plot.py):
    seconds=N loop), against GET_INFO and against a bare cross-CPU function
    call (svsm-bench xcpu: the cpuid driver's smp_call_function_single());
 3. scaling with the number of vCPUs: wall time, SVSM calls (the emulated
-   SVSM's debugfs counter) and function-call IPIs (/proc/interrupts CAL)
-   per command;
+   SVSM's debugfs counter) and the IPIs the command's processes send (the
+   kernel's ipi tracepoints, task context only) per command;
 4. footprint: sizes, shared libraries, start-up relocations, module memory.
 """
 from __future__ import annotations
@@ -167,9 +167,47 @@ class Guest:
                 return sum(int(p) for p in parts[1:] if p.isdigit())
         raise RuntimeError("no CAL line in /proc/interrupts")
 
+    def ipis_sent(self, cmd: str) -> int:
+        """Runs @cmd (not under the harness, whose fork() costs TLB-flush
+        IPIs of its own) and counts the IPIs sent from the context of its
+        processes (set_event_pid with event-fork), not from interrupts that
+        happened to hit them: the CAL line of /proc/interrupts also counts the
+        timer's and the scheduler's IPIs, which grow with wall time (under
+        TCG, ~40 for a 0.1 s process that makes no cross-CPU request)."""
+        self.sh(f"cd {TRACING} && echo > trace && echo 1 > tracing_on && sh -c 'echo $$ > "
+                f"set_event_pid && exec {cmd} >/dev/null'; cd {TRACING} && echo 0 > tracing_on "
+                "&& echo > set_event_pid")
+        return count_task_ipis(self.sh(f"cat {TRACING}/trace"))
+
+    def start_ipi_trace(self) -> None:
+        self.sh(f"mountpoint -q {TRACING} || mount -t tracefs none {TRACING}; cd {TRACING} && "
+                "echo 1 > options/event-fork && echo 1 > events/ipi/ipi_send_cpu/enable && "
+                "echo 1 > events/ipi/ipi_send_cpumask/enable")
+
     def mem_free_kib(self) -> int:
         out = self.sh("sync; echo 3 > /proc/sys/vm/drop_caches; cat /proc/meminfo")
         return int(re.search(r"^MemFree:\s+(\d+)", out, re.M).group(1))
+
+
+TRACING = "/sys/kernel/tracing"
+
+
+def count_task_ipis(trace: str) -> int:
+    """IPIs in an ftrace text buffer sent outside hard and soft interrupt
+    context (the flags' third character is 'h', 's' or 'H' in those); a
+    cpumask event counts each CPU it names."""
+    n = 0
+    for line in trace.splitlines():
+        m = re.match(r"\s*\S+\s+\[\d+\]\s+(\S+)\s+[\d.]+: (ipi_send_cpu(?:mask)?): (\S+)", line)
+        if not m or (len(m.group(1)) > 2 and m.group(1)[2] in "hsH"):
+            continue
+        if m.group(2) == "ipi_send_cpu":
+            n += 1
+            continue
+        for part in m.group(3).removeprefix("cpumask=").split(","):
+            lo, _, hi = part.partition("-")
+            n += int(hi or lo) - int(lo) + 1
+    return n
 
 
 SCALING = [("status", "svsmctl status"), ("cpus", "svsmctl cpus"),
@@ -177,22 +215,27 @@ SCALING = [("status", "svsmctl status"), ("cpus", "svsmctl cpus"),
 
 
 def scaling_point(g: Guest, runs: int) -> dict:
-    """Per command: median wall time, SVSM calls and CAL IPIs per run."""
+    """Per command: median wall time, SVSM calls, the IPIs its processes sent
+    and (for comparison) the CAL IPIs all CPUs took meanwhile, per run."""
+    g.start_ipi_trace()
     point = {}
     for label, cmd in [("true", "true")] + SCALING:
-        walls, calls, ipis = [], [], []
+        walls, calls, ipis, cal = [], [], [], []
         for _ in range(runs):
             c0, i0 = g.svsm_calls(), g.call_ipis()
             out = g.sh(f"svsm-bench run 1 {cmd}")
             c1, i1 = g.svsm_calls(), g.call_ipis()
+            sent = g.ipis_sent(cmd)
             _, ns, _, rc = (int(x) for x in out.split())
             if rc and label != "true":
                 raise RuntimeError(f"guest: {cmd} exited {rc}")
             walls.append(ns / 1e6)
             calls.append(c1 - c0)
-            ipis.append(i1 - i0)
+            ipis.append(sent)
+            cal.append(i1 - i0)
         point[label] = {"wall_ms": statistics.median(walls), "svsm_calls": statistics.median(calls),
-                        "ipis": statistics.median(ipis), "command": cmd}
+                        "ipis": statistics.median(ipis), "cal_ipis_all": statistics.median(cal),
+                        "command": cmd}
     return point
 
 

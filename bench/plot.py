@@ -22,7 +22,7 @@ def main() -> int:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for what, ax, title in (("wall_ms", axes[0], "wall time (ms)"),
                             ("svsm_calls", axes[1], "SVSM calls per command"),
-                            ("ipis", axes[2], "function-call IPIs per command")):
+                            ("ipis", axes[2], "IPIs sent per command")):
         for lab in labels:
             ax.plot(cpus, [sc[str(n)][lab][what] for n in cpus], marker="o", label=f"svsmctl {lab}")
         if what == "ipis":
