@@ -10,7 +10,9 @@
  * online (as CREATE_VCPU does at AP bring-up). The emulated SVSM can only
  * reach pages this module registered; every access to them happens under
  * emu_lock, which also guards the registry, so no page is freed while the
- * SVSM is using it.
+ * SVSM is using it. emu_lock is a raw spinlock: a call's exchange may run in
+ * the cross-CPU function call that carries it (hard interrupt context), as
+ * the real SVSM runs while the vCPU waits.
  *
  * debugfs (<debugfs>/svsm_diag/, created by svsm_diag_main.c):
  *   fault  write "busy N", "incomplete N", "result CODE N", "unserviced N",
@@ -80,7 +82,7 @@ struct emu_cpu {
 	void *ca_va;
 };
 
-static DEFINE_SPINLOCK(emu_lock);
+static DEFINE_RAW_SPINLOCK(emu_lock);
 static struct svsm_emu emu;
 static struct svsm_emu_cpu *emu_cpus;
 static struct emu_cpu *emu_kcpu;
@@ -133,14 +135,14 @@ static unsigned long emu_host_lock(void *host)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	return flags;
 }
 
 static void emu_host_unlock(void *host, unsigned long flags)
 	__releases(&emu_lock)
 {
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 }
 
 static const struct svsm_emu_host_ops emu_host_ops = {
@@ -155,14 +157,14 @@ static int emu_add_range(void *va, size_t len, bool dynamic)
 	unsigned long flags;
 	int ret = -ENOSPC;
 
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	if (emu_nr_ranges < emu_max_ranges) {
 		emu_ranges[emu_nr_ranges++] = (struct emu_range) {
 			.gpa = __pa(va), .len = len, .va = va, .dynamic = dynamic,
 		};
 		ret = 0;
 	}
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 	return ret;
 }
 
@@ -177,14 +179,14 @@ static void emu_unshare(void *va)
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	for (i = 0; i < emu_nr_ranges; i++) {
 		if (emu_ranges[i].va == va) {
 			emu_ranges[i] = emu_ranges[--emu_nr_ranges];
 			break;
 		}
 	}
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 }
 
 /* ---- the transport ---- */
@@ -247,12 +249,12 @@ static int emu_ca_check(u64 gpa, void **va)
 	unsigned long flags;
 	int ret = -ENOENT;
 
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	if (PAGE_ALIGNED(gpa) && emu_host_may_retain(NULL, gpa)) {
 		*va = emu_host_map(NULL, gpa, PAGE_SIZE);
 		ret = 0;
 	}
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 	return ret;
 }
 
@@ -326,10 +328,10 @@ static int emu_register_cpu_fn(unsigned int cpu)
 	unsigned long flags;
 
 	/* As Linux's CREATE_VCPU at AP bring-up: the kernel's CA for this CPU. */
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	c->ca_gpa = __pa(c->kernel_ca);
 	c->ca_va = c->kernel_ca;
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 	svsm_emu_register_cpu(&emu, cpu, per_cpu(x86_cpu_to_apicid, cpu), c->ca_gpa);
 	return 0;
 }
@@ -408,12 +410,12 @@ static int emu_fault_show(struct seq_file *m, void *v)
 	u32 count, code, skip;
 	int fault;
 
-	spin_lock_irqsave(&emu_lock, flags);
+	raw_spin_lock_irqsave(&emu_lock, flags);
 	fault = emu.fault;
 	count = emu.fault_count;
 	code = emu.fault_code;
 	skip = emu.fault_skip;
-	spin_unlock_irqrestore(&emu_lock, flags);
+	raw_spin_unlock_irqrestore(&emu_lock, flags);
 
 	seq_puts(m, emu_fault_names[fault]);
 	if (fault == SVSM_EMU_FAULT_RESULT)

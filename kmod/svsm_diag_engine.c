@@ -11,9 +11,12 @@
  * CALL_PENDING, reads the response and restores the MSR. As in the kernel,
  * CALL_PENDING decides what happened: cleared, the SVSM ran the call.
  *
- * Nothing here runs with interrupts off as a whole. The commands' work runs
- * on the target CPU in process context (smp_call_on_cpu(), the caller
- * sleeps) and disables interrupts only around each exchange, with
+ * Nothing here runs with interrupts off as a whole. A plain call's
+ * exchanges are cross-CPU function calls to the target CPU (interrupts off
+ * there), the caller free to sleep between them; the other commands' work
+ * runs on the target CPU in process context (in the caller, pinned, on its
+ * own CPU; else in a worker through smp_call_on_cpu(), the caller asleep)
+ * and disables interrupts only around each exchange, with
  * whatever the exchange puts in the CA buffer written and read back inside
  * that section: the kernel's own SVSM users share the CA. A remap of the
  * CA stays in one interrupts-off section from the move to the proof that
@@ -338,45 +341,94 @@ void svsm_diag_gbuf_free(struct svsm_diag_gbuf *b)
 }
 
 /*
- * Run @fn on @cpu in process context, the caller asleep. CPU hotplug waits
- * meanwhile, so the work cannot move to another CPU.
+ * Run @fn on @cpu in process context. CPU hotplug waits meanwhile, so the
+ * work cannot move to another CPU. On the caller's own CPU @fn runs in the
+ * caller, pinned there: waking a worker would cost two context switches and
+ * most of a local call's time. Elsewhere a worker bound to @cpu runs it, the
+ * caller asleep.
  */
 int svsm_diag_on_cpu(unsigned int cpu, int (*fn)(void *), void *data)
 {
-	int ret;
+	int ret = -ENXIO;
 
 	cpus_read_lock();
-	ret = cpu_online(cpu) ? smp_call_on_cpu(cpu, fn, data, false) : -ENXIO;
+	if (!cpu_online(cpu))
+		goto out;
+	migrate_disable();
+	if (smp_processor_id() == cpu) {
+		ret = fn(data);
+		migrate_enable();
+		goto out;
+	}
+	migrate_enable();
+	ret = smp_call_on_cpu(cpu, fn, data, false);
+out:
 	cpus_read_unlock();
 	return ret;
 }
 
+struct svsm_diag_step_ctx {
+	struct svsm_diag_job *job;
+	bool again;
+	int ret;
+};
+
+/* One exchange of a job on this CPU, interrupts off (the caller's section). */
+static void svsm_diag_job_step(void *data)
+{
+	struct svsm_diag_step_ctx *c = data;
+	struct svsm_diag_job *job = c->job;
+	struct svsm_diag_ca *ca;
+	u64 gpa;
+
+	c->again = false;
+	c->ret = svsm_diag_current_ca(&gpa, &ca);
+	if (c->ret)
+		return;
+	if (job->fill)
+		job->fill(job, ca, gpa);
+	c->again = svsm_diag_step(ca, &job->in, &job->o);
+	if (job->drain)
+		job->drain(job, ca);
+}
+
+/* @job on this CPU (the caller runs on the target CPU, pinned). */
 int svsm_diag_run_job(struct svsm_diag_job *job)
 {
-	struct svsm_diag_ca *ca;
+	struct svsm_diag_step_ctx c = { .job = job };
 	unsigned long flags;
-	bool again;
-	u64 gpa;
-	int ret;
 
 	memset(&job->o, 0, sizeof(job->o));
 	do {
 		local_irq_save(flags);
-		ret = svsm_diag_current_ca(&gpa, &ca);
-		if (ret) {
-			local_irq_restore(flags);
-			return ret;
-		}
-		if (job->fill)
-			job->fill(job, ca, gpa);
-		again = svsm_diag_step(ca, &job->in, &job->o);
-		if (job->drain)
-			job->drain(job, ca);
+		svsm_diag_job_step(&c);
 		local_irq_restore(flags);
-		if (again)
+		if (c.again)
 			cond_resched();
-	} while (again);
-	return 0;
+	} while (c.again);
+	return c.ret;
+}
+
+/*
+ * @job on @cpu, each exchange a cross-CPU function call (run directly, not
+ * by IPI, on the caller's own CPU): a job needs nothing but its exchanges on
+ * the target, and waking a worker there costs far more than the call.
+ * Between exchanges (BUSY, INCOMPLETE, NMIs) the caller may sleep.
+ */
+int svsm_diag_run_job_on(unsigned int cpu, struct svsm_diag_job *job)
+{
+	struct svsm_diag_step_ctx c = { .job = job };
+	int ret;
+
+	memset(&job->o, 0, sizeof(job->o));
+	cpus_read_lock();
+	do {
+		ret = smp_call_function_single(cpu, svsm_diag_job_step, &c, 1);
+		if (!ret && c.again)
+			cond_resched();
+	} while (!ret && c.again);
+	cpus_read_unlock();
+	return ret ? ret : c.ret;
 }
 
 /* At load, for a backend that boots on a firmware CA: move @cpu to @new_ca. */

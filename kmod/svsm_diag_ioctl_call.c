@@ -112,22 +112,15 @@ out:
 	return ret;
 }
 
-static int svsm_diag_call_fn(void *data)
+static bool svsm_diag_call_is_remap(const struct svsm_diag_call *arg)
 {
-	struct svsm_diag_call_ctx *ctx = data;
-	struct svsm_diag_call *arg = ctx->arg;
-	struct svsm_diag_outcome *o = &ctx->job.o;
-	int ret;
+	return arg->protocol == SVSM_PROTOCOL_CORE && arg->call_id == SVSM_CORE_REMAP_CA;
+}
 
-	if (arg->protocol == SVSM_PROTOCOL_CORE && arg->call_id == SVSM_CORE_REMAP_CA) {
-		if (svsm_diag_ca_is_lost(arg->cpu))
-			return -EHOSTDOWN;
-		ret = svsm_diag_call_remap(ctx);
-	} else {
-		ret = svsm_diag_run_job(&ctx->job);
-	}
-	if (ret)
-		return ret;
+static int svsm_diag_call_result(struct svsm_diag_call_ctx *ctx)
+{
+	struct svsm_diag_call *arg = ctx->arg;
+	const struct svsm_diag_outcome *o = &ctx->job.o;
 
 	arg->result = svsm_diag_result(o);
 	arg->rax_out = o->out.rax;
@@ -138,6 +131,18 @@ static int svsm_diag_call_fn(void *data)
 	arg->status = o->status;
 	arg->retries = o->retries;
 	return o->error;
+}
+
+/* REMAP_CA, on the target CPU in process context. */
+static int svsm_diag_call_remap_fn(void *data)
+{
+	struct svsm_diag_call_ctx *ctx = data;
+	int ret;
+
+	if (svsm_diag_ca_is_lost(ctx->arg->cpu))
+		return -EHOSTDOWN;
+	ret = svsm_diag_call_remap(ctx);
+	return ret ? ret : svsm_diag_call_result(ctx);
 }
 
 /*
@@ -197,8 +202,15 @@ static int svsm_diag_do_call(struct svsm_diag_call *arg)
 		}
 	}
 
-	ret = svsm_diag_on_cpu(arg->cpu, svsm_diag_call_via_kernel(arg) ?
-				svsm_diag_vtpm_kernel_fn : svsm_diag_call_fn, &ctx);
+	if (svsm_diag_call_via_kernel(arg)) {
+		ret = svsm_diag_on_cpu(arg->cpu, svsm_diag_vtpm_kernel_fn, &ctx);
+	} else if (svsm_diag_call_is_remap(arg)) {
+		ret = svsm_diag_on_cpu(arg->cpu, svsm_diag_call_remap_fn, &ctx);
+	} else {
+		ret = svsm_diag_run_job_on(arg->cpu, &ctx.job);
+		if (!ret)
+			ret = svsm_diag_call_result(&ctx);
+	}
 
 	/* The buffer is in/out: copy it back whenever the SVSM ran. */
 	if (arg->status & SVSM_DIAG_STATUS_ISSUED) {

@@ -37,19 +37,39 @@ if [ -z "$checkpatch" ]; then
 	fi
 fi
 
+checkpatch=$(realpath -e "$checkpatch" 2>/dev/null) || {
+	echo "FAIL: no checkpatch.pl at ${CHECKPATCH:-$work/.../scripts/checkpatch.pl}"
+	exit 1
+}
+
+# Runs checkpatch on the files given and prints what it found; fails if it
+# found something or did not run (a checkpatch that cannot start finds nothing).
+run_checkpatch() {
+	types=$1
+	shift
+	if report=$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$types" -f "$@"); then
+		return 0
+	fi
+	if [ -z "$report" ]; then
+		echo "checkpatch.pl failed without a report: $checkpatch"
+		return 1
+	fi
+	echo "$report" | grep -v '^total: 0 errors, 0 warnings, 0 checks'
+	return 1
+}
+
 cd "$kmod"
 files=$(find . -name '*.[ch]' ! -name '*.mod.c' ! -name 'svsm_diag_version.h' \
 	! -path ./include/svsm_spec.h | sort)
 # shellcheck disable=SC2086
-out=$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$ignore" -f $files |
-	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+out=$(run_checkpatch "$ignore" $files) || true
 # svsm_spec.h's call and protocol tables are X-macros (one row per call, expanded
 # by each user): an X-macro's body is a bare list, takes X at every row and
 # leaves unused the columns a user does not need.
 table_ignore=$ignore,COMPLEX_MACRO,MACRO_ARG_REUSE,MACRO_ARG_UNUSED
+table=$(run_checkpatch "$table_ignore" include/svsm_spec.h) || true
 out=$out${out:+
-}$("$checkpatch" --strict --no-tree --terse --show-types --ignore "$table_ignore" \
-	-f include/svsm_spec.h | grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+}$table
 if [ -n "$out" ]; then
 	echo "$out"
 	echo "FAIL: checkpatch.pl --strict found the above in kmod/"
