@@ -22,6 +22,7 @@ struct StatusOptions {
   std::string format = "text";
   std::string textfile_dir;
   bool no_query = false;
+  bool all_cpus = false;
 };
 
 // node_exporter's textfile collector reads *.prom: write a temporary file in
@@ -65,6 +66,7 @@ int run_status(const StatusOptions &o, const GlobalOptions &g, Output &out) {
   svsm::StatusOptions so;
   so.device_path = g.device;
   so.query_svsm = !o.no_query;
+  so.liveness_all_cpus = o.all_cpus;
   auto status = svsm::collect_status(so);
 
   if (!o.textfile_dir.empty()) write_textfile(o.textfile_dir, render_status_prometheus(status));
@@ -90,7 +92,11 @@ void add_status(CLI::App &app, Registry &reg) {
                   "Also write DIR/svsmctl.prom for node_exporter's textfile collector (atomically)")
       ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
-  sub->add_flag("--no-query", o->no_query, "Make no SVSM calls (protocols and vTPM stay unknown)");
+  auto *no_query = sub->add_flag("--no-query", o->no_query,
+                                 "Make no SVSM calls (protocols and vTPM stay unknown)");
+  sub->add_flag("--all-cpus", o->all_cpus,
+                "Ask whether the SVSM responds on every online CPU, not only on svsmctl's own")
+      ->excludes(no_query);
   reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_status(*o, g, out); });
 }
 

@@ -48,6 +48,7 @@ json liveness_json(const svsm::Liveness &l) {
     failures.push_back(j);
   }
   return json{{"responding", l.all_responding()},
+              {"all_cpus", !l.only_cpu},
               {"cpus_probed", l.cpus_probed},
               {"cpus_responding", l.cpus_responding()},
               {"failures", failures}};
@@ -204,8 +205,13 @@ json cpuid_json(const svsm::CpuidInfo &c) {
 }  // namespace
 
 std::string liveness_text(const svsm::Liveness &l) {
+  if (l.only_cpu && l.all_responding())
+    return fmt::format("yes, on CPU {} (the only one asked; --all-cpus asks each)", *l.only_cpu);
   if (l.all_responding()) return fmt::format("yes, on all {} CPUs", l.cpus_probed);
   const auto &first = l.failures.front();
+  if (l.only_cpu)
+    return fmt::format("NO: QUERY_PROTOCOL failed on CPU {} (the only one asked): {}", *l.only_cpu,
+                       first.cause);
   bool same = std::all_of(l.failures.begin(), l.failures.end(),
                           [&first](const svsm::ProbeFailure &f) { return f.cause == first.cause; });
   std::string cause = same ? first.cause : first.cause + " (and other causes)";
@@ -379,11 +385,11 @@ std::string render_status_prometheus(const svsm::Status &s) {
   e.sample("svsmctl_svsm_emulated", s.verdict == svsm::Verdict::svsm_emulated ? 1 : 0);
 
   e.family("svsmctl_svsm_responding",
-           "1 if the SVSM answered QUERY_PROTOCOL on every online CPU, 0 if not");
+           "1 if the SVSM answered QUERY_PROTOCOL on every CPU asked, 0 if not");
   if (s.liveness.known())
     e.sample("svsmctl_svsm_responding", s.liveness.value->all_responding() ? 1 : 0);
   e.family("svsmctl_svsm_cpus_not_responding",
-           "online CPUs on which the SVSM did not answer QUERY_PROTOCOL");
+           "CPUs asked on which the SVSM did not answer QUERY_PROTOCOL");
   if (s.liveness.known())
     e.sample("svsmctl_svsm_cpus_not_responding",
              static_cast<double>(s.liveness.value->failures.size()));

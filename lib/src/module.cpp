@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/module.hpp"
 
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <libkmod.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,14 +30,69 @@ ModuleError::ModuleError(ModuleErrorKind kind, int err, const std::string &messa
 
 namespace {
 
+// ---- libkmod, loaded on demand -------------------------------------------
+// Linking libkmod would load it into every command, and with it the
+// libraries it links (Debian 12's links libcrypto): only load, unload and
+// the parameter list need it, so they dlopen() it on first use, as systemd
+// (256 and later) does. The header still gives the prototypes.
+#define SVSM_KMOD_FUNCTIONS(X)       \
+  X(kmod_new)                        \
+  X(kmod_unref)                      \
+  X(kmod_set_log_fn)                 \
+  X(kmod_load_resources)             \
+  X(kmod_list_next)                  \
+  X(kmod_module_new_from_name)       \
+  X(kmod_module_unref)               \
+  X(kmod_module_get_path)            \
+  X(kmod_module_get_info)            \
+  X(kmod_module_info_free_list)      \
+  X(kmod_module_info_get_key)        \
+  X(kmod_module_info_get_value)      \
+  X(kmod_module_probe_insert_module) \
+  X(kmod_module_remove_module)
+
+struct Kmod {
+#define SVSM_KMOD_POINTER(f) decltype(&::f) f = nullptr;
+  SVSM_KMOD_FUNCTIONS(SVSM_KMOD_POINTER)
+#undef SVSM_KMOD_POINTER
+};
+
+constexpr const char *libkmod_soname = "libkmod.so.2";
+
+[[noreturn]] void throw_no_libkmod(const std::string &why) {
+  throw ModuleError(
+      ModuleErrorKind::no_libkmod, ELIBACC,
+      fmt::format("cannot load {}, the library modprobe uses, which svsmctl needs to load and "
+                  "unload kernel modules: {}",
+                  libkmod_soname, why),
+      "install it (Debian and Ubuntu: 'apt install libkmod2', Fedora and RHEL: 'dnf install "
+      "kmod-libs'), or use modprobe and rmmod instead; 'svsmctl status' does not need it");
+}
+
+const Kmod &kmod() {
+  static const Kmod loaded = [] {
+    void *handle = dlopen(libkmod_soname, RTLD_LAZY | RTLD_LOCAL);
+    if (!handle) throw_no_libkmod(dlerror());
+    Kmod k;
+#define SVSM_KMOD_RESOLVE(f)                                                \
+  k.f = reinterpret_cast<decltype(k.f)>(dlsym(handle, #f));                 \
+  if (!k.f) {                                                               \
+    std::string why = fmt::format("it has no {} (too old a libkmod?)", #f); \
+    dlclose(handle);                                                        \
+    throw_no_libkmod(why);                                                  \
+  }
+    SVSM_KMOD_FUNCTIONS(SVSM_KMOD_RESOLVE)
+#undef SVSM_KMOD_RESOLVE
+    return k;
+  }();
+  return loaded;
+}
+
 struct CtxDeleter {
-  void operator()(kmod_ctx *c) const { kmod_unref(c); }
+  void operator()(kmod_ctx *c) const { kmod().kmod_unref(c); }
 };
 struct ModDeleter {
-  void operator()(kmod_module *m) const { kmod_module_unref(m); }
-};
-struct ListDeleter {
-  void operator()(kmod_list *l) const { kmod_module_unref_list(l); }
+  void operator()(kmod_module *m) const { kmod().kmod_module_unref(m); }
 };
 using Ctx = std::unique_ptr<kmod_ctx, CtxDeleter>;
 using Mod = std::unique_ptr<kmod_module, ModDeleter>;
@@ -39,36 +101,136 @@ using Mod = std::unique_ptr<kmod_module, ModDeleter>;
 void quiet_log(void *, int, const char *, int, const char *, const char *, va_list) {}
 
 Ctx new_ctx() {
-  Ctx ctx(kmod_new(nullptr, nullptr));
+  const Kmod &lib = kmod();
+  Ctx ctx(lib.kmod_new(nullptr, nullptr));
   if (!ctx)
     throw ModuleError(ModuleErrorKind::other, ENOMEM, "libkmod: cannot create a context", "");
-  kmod_set_log_fn(ctx.get(), quiet_log, nullptr);
-  (void)kmod_load_resources(ctx.get());
+  lib.kmod_set_log_fn(ctx.get(), quiet_log, nullptr);
+  (void)lib.kmod_load_resources(ctx.get());
   return ctx;
 }
 
 // The module (not an alias) by name; nullptr if no module file knows it.
 Mod lookup(kmod_ctx *ctx, const std::string &name) {
   kmod_module *mod = nullptr;
-  if (kmod_module_new_from_name(ctx, name.c_str(), &mod) < 0) return nullptr;
+  if (kmod().kmod_module_new_from_name(ctx, name.c_str(), &mod) < 0) return nullptr;
   return Mod(mod);
 }
 
-ModuleState state_of(kmod_module *mod) {
-  switch (kmod_module_get_initstate(mod)) {
-    case KMOD_MODULE_BUILTIN: return ModuleState::builtin;
-    case KMOD_MODULE_LIVE: return ModuleState::live;
-    case KMOD_MODULE_COMING: return ModuleState::coming;
-    case KMOD_MODULE_GOING: return ModuleState::going;
-    default: return ModuleState::not_loaded;
-  }
-}
+// ---- What needs no libkmod: sysfs and depmod's index ----------------------
 
 std::optional<std::string> read_line(const fs::path &p) {
   std::ifstream in(p);
   std::string s;
   if (!in || !std::getline(in, s)) return std::nullopt;
   return s;
+}
+
+// The kernel's /sys/module/<name>: initstate for a loaded module; a
+// built-in one has the directory (when it has parameters or a version) but
+// no initstate.
+ModuleState sysfs_state(const std::string &name) {
+  const fs::path sys = fs::path("/sys/module") / name;
+  auto state = read_line(sys / "initstate");
+  if (!state) {
+    std::error_code ec;
+    return fs::is_directory(sys, ec) ? ModuleState::builtin : ModuleState::not_loaded;
+  }
+  if (*state == "live") return ModuleState::live;
+  if (*state == "going") return ModuleState::going;
+  return ModuleState::coming;
+}
+
+// depmod's modules.dep.bin: a trie of module names, big-endian. A header
+// (magic, version, root node offset); each node offset carries flags in its
+// top bits saying what the node holds, in this order: a NUL-terminated prefix,
+// a child table for the characters first..last, and a list of values
+// (priority and NUL-terminated text). For modules.dep the value is
+// "path: dependencies". Format: kmod's libkmod/libkmod-index.c (facts only).
+class DepIndex {
+ public:
+  explicit DepIndex(const fs::path &file) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      void *p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        data_ = static_cast<const uint8_t *>(p);
+        size_ = static_cast<size_t>(st.st_size);
+      }
+    }
+    ::close(fd);
+  }
+  ~DepIndex() {
+    if (data_) ::munmap(const_cast<uint8_t *>(data_), size_);
+  }
+  DepIndex(const DepIndex &) = delete;
+  DepIndex &operator=(const DepIndex &) = delete;
+
+  // The first value stored under exactly @key.
+  std::optional<std::string> find(std::string_view key) const {
+    uint32_t magic = 0, version = 0, node = 0;
+    if (!u32(0, magic) || magic != 0xB007F457 || !u32(4, version) || version >> 16 != 2 ||
+        !u32(8, node))
+      return std::nullopt;
+    size_t k = 0;
+    for (int depth = 0; depth <= 4096; ++depth) {
+      size_t pos = node & node_mask;
+      if (node & has_prefix) {
+        auto prefix = text(pos);
+        if (!prefix || key.substr(k, prefix->size()) != *prefix) return std::nullopt;
+        k += prefix->size();
+        pos += prefix->size() + 1;
+      }
+      uint8_t first = 0, last = 0;
+      size_t children = pos;
+      if (node & has_children) {
+        if (pos + 2 > size_) return std::nullopt;
+        first = data_[pos];
+        last = data_[pos + 1];
+        children = pos + 2;
+        pos = children + 4 * (last >= first ? last - first + 1 : 0);
+      }
+      if (k == key.size()) {
+        uint32_t count = 0;
+        if (!(node & has_values) || !u32(pos, count) || count == 0) return std::nullopt;
+        auto value = text(pos + 8);  // after the count and the first priority
+        return value ? std::optional<std::string>(*value) : std::nullopt;
+      }
+      const auto c = static_cast<uint8_t>(key[k++]);
+      if (!(node & has_children) || c < first || c > last ||
+          !u32(children + 4 * (c - first), node) || node == 0)
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr uint32_t has_prefix = 0x80000000, has_values = 0x40000000,
+                            has_children = 0x20000000, node_mask = 0x0FFFFFFF;
+
+  bool u32(size_t pos, uint32_t &out) const {
+    if (!data_ || pos + 4 > size_ || pos + 4 < pos) return false;
+    out = static_cast<uint32_t>(data_[pos]) << 24 | static_cast<uint32_t>(data_[pos + 1]) << 16 |
+          static_cast<uint32_t>(data_[pos + 2]) << 8 | data_[pos + 3];
+    return true;
+  }
+  std::optional<std::string_view> text(size_t pos) const {
+    if (!data_ || pos >= size_) return std::nullopt;
+    const void *end = std::memchr(data_ + pos, '\0', size_ - pos);
+    if (!end) return std::nullopt;
+    return std::string_view(reinterpret_cast<const char *>(data_ + pos),
+                            static_cast<const uint8_t *>(end) - (data_ + pos));
+  }
+
+  const uint8_t *data_ = nullptr;
+  size_t size_ = 0;
+};
+
+std::string running_kernel_release() {
+  struct utsname u {};
+  return ::uname(&u) == 0 ? u.release : "";
 }
 
 bool kernel_cmdline_blocks(const std::string &name) {
@@ -85,7 +247,8 @@ bool kernel_locked_down() {
 }
 
 std::string kernel_release() {
-  return read_line("/proc/sys/kernel/osrelease").value_or("the running kernel");
+  auto release = running_kernel_release();
+  return release.empty() ? "the running kernel" : release;
 }
 
 [[noreturn]] void throw_load_error(int err, const std::string &name) {
@@ -154,22 +317,31 @@ std::string_view module_state_name(ModuleState s) {
   return "unknown";
 }
 
+std::optional<std::string> installed_module_path(const std::string &name,
+                                                 const fs::path &modules_dir) {
+  std::string key = name;
+  std::replace(key.begin(), key.end(), '-', '_');  // as the kernel names modules
+  const fs::path dir =
+      modules_dir.empty() ? fs::path("/lib/modules") / running_kernel_release() : modules_dir;
+  auto line = DepIndex(dir / "modules.dep.bin").find(key);
+  if (!line) return std::nullopt;
+  std::string path = line->substr(0, line->find(':'));
+  if (path.empty()) return std::nullopt;
+  return path.front() == '/' ? path : (dir / path).string();
+}
+
 ModuleStatus module_status(const std::string &name) {
   ModuleStatus st;
-  auto ctx = new_ctx();
-  auto mod = lookup(ctx.get(), name);
-  if (mod) {
-    st.state = state_of(mod.get());
-    if (const char *path = kmod_module_get_path(mod.get())) {
-      st.installed = true;
-      st.path = path;
-    }
-    if (st.state == ModuleState::live) {
-      int ref = kmod_module_get_refcnt(mod.get());
-      if (ref >= 0) st.refcount = ref;
-    }
-  }
   const fs::path sys = fs::path("/sys/module") / name;
+  st.state = sysfs_state(name);
+  st.path = installed_module_path(name);
+  st.installed = st.path.has_value();
+  if (st.state == ModuleState::live) {
+    int ref = 0;
+    auto text = read_line(sys / "refcnt");
+    if (text && std::from_chars(text->data(), text->data() + text->size(), ref).ec == std::errc())
+      st.refcount = ref;
+  }
   st.version = read_line(sys / "version");
   std::error_code ec;
   for (const auto &entry : fs::directory_iterator(sys / "parameters", ec)) {
@@ -179,21 +351,23 @@ ModuleStatus module_status(const std::string &name) {
 }
 
 std::map<std::string, std::string> module_parameters(const std::string &name) {
+  const Kmod &lib = kmod();
   auto ctx = new_ctx();
   auto mod = lookup(ctx.get(), name);
-  const char *path = mod ? kmod_module_get_path(mod.get()) : nullptr;
+  const char *path = mod ? lib.kmod_module_get_path(mod.get()) : nullptr;
   std::error_code ec;
   if (!path || !fs::exists(path, ec)) throw_load_error(ENOENT, name);  // modules.dep may be stale
   kmod_list *list = nullptr;
-  if (kmod_module_get_info(mod.get(), &list) < 0)
+  if (lib.kmod_module_get_info(mod.get(), &list) < 0)
     throw ModuleError(ModuleErrorKind::other, EIO,
                       fmt::format("cannot read the parameters of module {}", name),
                       fmt::format("see 'modinfo {}'", name));
-  std::unique_ptr<kmod_list, void (*)(kmod_list *)> guard(list, kmod_module_info_free_list);
+  std::unique_ptr<kmod_list, void (*)(kmod_list *)> guard(list, lib.kmod_module_info_free_list);
   std::map<std::string, std::string> params;
-  for (kmod_list *l = list; l; l = kmod_list_next(list, l)) {
-    std::string_view key = kmod_module_info_get_key(l);
-    std::string_view value = kmod_module_info_get_value(l) ? kmod_module_info_get_value(l) : "";
+  for (kmod_list *l = list; l; l = lib.kmod_list_next(list, l)) {
+    std::string_view key = lib.kmod_module_info_get_key(l);
+    const char *text = lib.kmod_module_info_get_value(l);
+    std::string_view value = text ? text : "";
     if (key != "parm" && key != "parmtype") continue;
     auto colon = value.find(':');
     std::string param(value.substr(0, colon));
@@ -233,13 +407,14 @@ std::string normalized(const std::string &value, const std::string &type) {
 }  // namespace
 
 bool load_module(const std::string &options, const std::string &name, bool reload) {
+  const Kmod &lib = kmod();
   auto ctx = new_ctx();
   auto mod = lookup(ctx.get(), name);
   if (!mod) throw_load_error(ENOENT, name);
 
-  auto state = state_of(mod.get());
+  auto state = sysfs_state(name);
   if (state == ModuleState::builtin) return false;
-  if (!kmod_module_get_path(mod.get())) throw_load_error(ENOENT, name);
+  if (!lib.kmod_module_get_path(mod.get())) throw_load_error(ENOENT, name);
 
   // The kernel ignores a parameter it does not know: refuse it here.
   const auto known = module_parameters(name);
@@ -273,9 +448,9 @@ bool load_module(const std::string &options, const std::string &name, bool reloa
     unload_module(name);
   }
 
-  int err = kmod_module_probe_insert_module(mod.get(), KMOD_PROBE_APPLY_BLACKLIST,
-                                            options.empty() ? nullptr : options.c_str(), nullptr,
-                                            nullptr, nullptr);
+  int err = lib.kmod_module_probe_insert_module(mod.get(), KMOD_PROBE_APPLY_BLACKLIST,
+                                                options.empty() ? nullptr : options.c_str(),
+                                                nullptr, nullptr, nullptr);
   if (err == 0) return true;
   if (err == KMOD_PROBE_APPLY_BLACKLIST)
     throw ModuleError(ModuleErrorKind::blocked, EPERM,
@@ -286,15 +461,18 @@ bool load_module(const std::string &options, const std::string &name, bool reloa
 }
 
 bool unload_module(const std::string &name) {
-  auto ctx = new_ctx();
-  auto mod = lookup(ctx.get(), name);
-  if (!mod || state_of(mod.get()) == ModuleState::not_loaded) return false;
-  if (state_of(mod.get()) == ModuleState::builtin)
+  const auto state = sysfs_state(name);
+  if (state == ModuleState::not_loaded) return false;
+  if (state == ModuleState::builtin)
     throw ModuleError(ModuleErrorKind::other, EPERM,
                       fmt::format("module {} is built into the kernel", name),
                       "it cannot be unloaded");
 
-  int err = kmod_module_remove_module(mod.get(), 0);
+  const Kmod &lib = kmod();
+  auto ctx = new_ctx();
+  auto mod = lookup(ctx.get(), name);
+  if (!mod) return false;
+  int err = lib.kmod_module_remove_module(mod.get(), 0);
   if (err == 0) return true;
   if (err == -EBUSY || err == -EAGAIN)
     throw ModuleError(

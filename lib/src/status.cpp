@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "svsm/status.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -147,12 +148,22 @@ std::string probe_hint(int err, std::optional<uint32_t> result) {
   }
 }
 
-// QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
-// once on each online CPU. Privilege errors are thrown; an offline CPU is
-// skipped.
-Liveness probe_liveness(const Device &dev) {
+// The online CPUs, the one this process runs on first: a call there needs
+// no cross-CPU interrupt (unless the scheduler moves us meanwhile).
+std::vector<uint32_t> online_cpus_callers_first(const Device &dev) {
+  auto cpus = dev.online_cpus();
+  const int here = ::sched_getcpu();
+  auto it = std::find(cpus.begin(), cpus.end(), static_cast<uint32_t>(here));
+  if (here >= 0 && it != cpus.end()) std::rotate(cpus.begin(), it, it + 1);
+  return cpus;
+}
+
+// QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers:
+// once on each online CPU in turn, or (!all_cpus) on the caller's CPU only.
+// Privilege errors are thrown; a CPU that went offline is skipped.
+Liveness probe_liveness(const Device &dev, bool all_cpus) {
   Liveness live;
-  for (uint32_t cpu : dev.online_cpus()) {
+  for (uint32_t cpu : all_cpus ? dev.online_cpus() : online_cpus_callers_first(dev)) {
     CallRequest req;
     req.cpu = cpu;
     req.protocol = SVSM_PROTOCOL_CORE;
@@ -166,7 +177,11 @@ Liveness probe_liveness(const Device &dev) {
       throw;
     }
     ++live.cpus_probed;
-    if (!r.error && r.rcx) continue;
+    if (!all_cpus) live.only_cpu = cpu;
+    if (!r.error && r.rcx) {
+      if (all_cpus) continue;
+      break;
+    }
     ProbeFailure f;
     f.cpu = cpu;
     f.error = r.error ? r.error : EIO;
@@ -175,6 +190,7 @@ Liveness probe_liveness(const Device &dev) {
     if (f.result) f.cause = fmt::format("the SVSM answered {} ({:#x})", f.cause, *f.result);
     f.hint = probe_hint(r.error, f.result);
     live.failures.push_back(std::move(f));
+    if (!all_cpus) break;
   }
   return live;
 }
@@ -325,9 +341,14 @@ void mark_svsm_facts_missing(Status &s, const std::string &why) {
   s.calling_areas = Fact<CaSummary>::missing(Source::module, why);
 }
 
-// The first online CPU on which the SVSM answered the liveness probe.
+// An online CPU on which the SVSM answered the liveness probe: the caller's
+// if it did, so that the queries after it stay local.
 std::optional<uint32_t> first_responding_cpu(const Device &dev, const Liveness &live) {
-  for (uint32_t c : dev.online_cpus()) {
+  if (live.only_cpu) {
+    if (live.failures.empty()) return live.only_cpu;
+    return std::nullopt;
+  }
+  for (uint32_t c : online_cpus_callers_first(dev)) {
     bool failed = std::any_of(live.failures.begin(), live.failures.end(),
                               [c](const ProbeFailure &f) { return f.cpu == c; });
     if (!failed) return c;
@@ -355,11 +376,11 @@ Fact<uint64_t> vtpm_commands_fact(const Device &dev, uint32_t cpu,
   }
 }
 
-// Read-only SVSM calls (root only): liveness on every online CPU, then the
-// protocols and the vTPM bitmap on the first CPU that answered.
-void query_svsm(Status &s, const Device &dev) {
+// Read-only SVSM calls (root only): liveness on every online CPU or on the
+// caller's, then the protocols and the vTPM bitmap on a CPU that answered.
+void query_svsm(Status &s, const Device &dev, bool liveness_all_cpus) {
   try {
-    s.liveness = Fact<Liveness>::of(probe_liveness(dev), Source::module);
+    s.liveness = Fact<Liveness>::of(probe_liveness(dev, liveness_all_cpus), Source::module);
   } catch (const Error &e) {
     if (e.errno_value() != EPERM && e.errno_value() != EACCES) throw;
     s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "SVSM calls need root";
@@ -398,7 +419,7 @@ void add_svsm_facts(Status &s, const Device *dev, const StatusOptions &options) 
   if (!options.query_svsm)
     s.liveness.unknown = s.protocols.unknown = s.vtpm_commands.unknown = "not queried (--no-query)";
   else
-    query_svsm(s, *dev);
+    query_svsm(s, *dev, options.liveness_all_cpus);
 }
 
 // configfs-tsm's provider and privlevel_floor: the lowest privlevel a report

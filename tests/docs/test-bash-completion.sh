@@ -94,7 +94,7 @@ cases() {
 	expect_includes 'svsmctl call --' -- --rcx --rdx --r8 --r9 --cpu --all-cpus --buffer --buffer-file \
 		--buffer-in --buffer-reg --buffer-out --unsafe --json --device
 	expect 'svsmctl check --require-' -- --require-protocol --require-vtpm
-	expect 'svsmctl status -' -- -f --format --textfile --no-query "${globals[@]}"
+	expect 'svsmctl status -' -- -f --format --textfile --no-query --all-cpus "${globals[@]}"
 	expect 'svsmctl status --f' -- --format
 	expect 'svsmctl module load --' -- --backend --param --reload --help --version --json --quiet --color --device
 	expect 'svsmctl --' -- --help --version --json --quiet --color --device
@@ -122,7 +122,7 @@ cases() {
 	# An option's value is not taken for a command: here "status" is the
 	# device, so a command comes next.
 	expect 'svsmctl --device status ' -- "${commands[@]}"
-	expect 'svsmctl --device /dev/x status -' -- -f --format --textfile --no-query "${globals[@]}"
+	expect 'svsmctl --device /dev/x status -' -- -f --format --textfile --no-query --all-cpus "${globals[@]}"
 
 	# Files and directories.
 	expect 'svsmctl status --textfile d' -- dir1 dir2

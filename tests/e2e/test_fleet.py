@@ -188,6 +188,8 @@ def test_fleet_on_prometheus(guest, tmp_path):
         assert query("node_textfile_scrape_error") == {"healthy": 0, "dead": 0, "nosvsm": 0}
         assert query("svsmctl_svsm_present") == {"healthy": 1, "dead": 1, "nosvsm": 0}
         assert query("svsmctl_svsm_responding") == {"healthy": 1, "dead": 0}  # none without an SVSM
+        # The shipped unit asks every CPU (--all-cpus), not only svsmctl's own.
+        assert query("svsmctl_svsm_cpus_not_responding") == {"healthy": 0, "dead": 4}
         assert query('svsmctl_verdict == 1') == {"healthy": 1, "dead": 1, "nosvsm": 1}
         assert query('svsmctl_verdict{verdict="not-snp"}') == {"healthy": 0, "dead": 0, "nosvsm": 1}
         assert query("sum by (guest) (svsmctl_fact_unknown)") == {"healthy": 0, "dead": 2, "nosvsm": 0}

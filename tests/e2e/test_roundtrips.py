@@ -1,8 +1,11 @@
 """How many round trips svsmctl makes, counted by the module: one status and
 one `call --cpu N` send GET_INFO once and GET_CPU at most once per online CPU
-(on real SNP a GET_CPU can be a cross-CPU interrupt), and a call on one CPU
-reaches the SVSM on that CPU only."""
+(on real SNP a GET_CPU can be a cross-CPU interrupt), a call on one CPU
+reaches the SVSM on that CPU only, and status makes as many SVSM calls with
+1 vCPU as with 4."""
 import pytest
+
+import vm as vmlib
 
 IOCTLS = "/sys/kernel/debug/svsm_diag/ioctls"
 
@@ -64,9 +67,14 @@ def test_status_sends_get_info_once_and_walks_the_cpus_once(counted):
     ioctls, calls = sent(guest, "status")
     assert ioctls["GET_INFO"] == 1, ioctls
     assert 1 <= ioctls["GET_CPU"] <= len(online), ioctls
-    # Liveness asks every online CPU once; the protocol queries ride on one.
-    assert all(calls[cpu] >= 1 for cpu in online), calls
+    # Liveness, the protocol and the vTPM queries: all on one CPU (svsmctl's).
+    assert len([cpu for cpu in online if calls[cpu]]) == 1, calls
     assert ioctls["CALL"] == sum(calls.values()), (ioctls, calls)
+    # --all-cpus: liveness asks every online CPU once more; the rest rides on one.
+    ioctls, all_calls = sent(guest, "status", "--all-cpus")
+    assert all(all_calls[cpu] >= 1 for cpu in online), all_calls
+    assert sum(all_calls.values()) == sum(calls.values()) + len(online) - 1, (calls, all_calls)
+    assert ioctls["CALL"] == sum(all_calls.values()), (ioctls, all_calls)
 
 
 def test_status_json_and_no_query_too(counted):
@@ -101,3 +109,32 @@ def test_cpus_walks_each_cpu_once(counted):
     ioctls, calls = sent(guest, "cpus")
     assert ioctls["GET_INFO"] == 1 and ioctls["GET_CPU"] == len(online), ioctls
     assert ioctls["CALL"] == 0 and not any(calls.values())
+
+
+def status_calls(guest) -> int:
+    """SVSM calls of one root `svsmctl status` (its liveness, protocol and
+    vTPM queries), as the emulated SVSM counts them."""
+    _, calls = sent(guest, "status")
+    return sum(calls.values())
+
+
+def test_status_calls_do_not_grow_with_cpus(counted):
+    """Issue 13: SVSM calls per status are constant in the number of vCPUs.
+    The session's VM has 4; a second VM has 1."""
+    guest, online = counted
+    assert len(online) == 4, online
+    at_4 = status_calls(guest)
+    assert at_4 == status_calls(guest)  # the same every time
+    machine = vmlib.boot(guest.kernel, workdir=vmlib.build_dir() / "vm" / f"{guest.kernel.name}-smp1",
+                         smp=1)
+    try:
+        assert machine.run("modprobe svsm_diag backend=emulated").rc == 0
+        one = type(guest)(machine)
+        assert online_cpus(one) == [0]
+        at_1 = status_calls(one)
+        assert one.svsmctl("status").rc == 0
+    finally:
+        machine.stop()
+    print(f"\nSVSM calls per status: {at_1} with 1 vCPU, {at_4} with 4")
+    assert at_1 == at_4, f"status made {at_1} SVSM calls with 1 vCPU, {at_4} with 4"
+    assert 1 < at_1 < 4 * 5 + 2  # liveness, QUERY_PROTOCOL per protocol and version, VTPM QUERY

@@ -106,7 +106,7 @@ def test_not_responding(guest, mode):
     guest.load("emulated", **params)
 
     guest.inject(fault)
-    r = guest.svsmctl("status")
+    r = guest.svsmctl("status", "--all-cpus")
     assert r.rc == EXIT_SVSM_ERROR, r.out + r.err
     lines = r.out.splitlines()
     assert lines[0].startswith("SVSM: NOT RESPONDING (EMULATED) - "), r.out
@@ -115,15 +115,24 @@ def test_not_responding(guest, mode):
     assert any(line.startswith("  Hint:  ") for line in lines), r.out
     assert "Protocols:    unknown (the SVSM is not responding" in r.out
 
+    # Without --all-cpus, on svsmctl's own CPU only: as dead.
+    guest.inject(fault)
+    r = guest.svsmctl("status")
+    assert r.rc == EXIT_SVSM_ERROR, r.out + r.err
+    assert r.out.startswith("SVSM: NOT RESPONDING (EMULATED) - "), r.out
+    responding = next(line for line in r.out.splitlines() if line.startswith("  Responding:"))
+    assert re.search(r"NO: QUERY_PROTOCOL failed on CPU [0-3] \(the only one asked\)", responding), r.out
+    assert cause in responding, r.out
+
     guest.inject(fault)
     assert guest.svsmctl("-q", "status").rc == EXIT_SVSM_ERROR
 
     guest.inject(fault)
-    doc = guest.svsmctl_json("status", rc=EXIT_SVSM_ERROR)
+    doc = guest.svsmctl_json("status", "--all-cpus", rc=EXIT_SVSM_ERROR)
     validate(doc)
     assert doc["verdict"]["svsm_responding"] is False
     live = doc["liveness"]["value"]
-    assert (live["cpus_probed"], live["cpus_responding"]) == (4, 0)
+    assert (live["all_cpus"], live["cpus_probed"], live["cpus_responding"]) == (True, 4, 0)
     assert {f["errno_name"] for f in live["failures"]} == {errno_name}
     if errno_name == "EIO":
         assert live["failures"][0]["svsm_result"] == "0x80000006"
@@ -152,7 +161,7 @@ def test_not_responding(guest, mode):
 
 def test_one_cpu_not_responding_is_a_warning(emu):
     emu.inject("unserviced 1 after 1")  # the probe runs on CPU 0, 1, 2, 3 in turn
-    r = emu.svsmctl("status")
+    r = emu.svsmctl("status", "--all-cpus")
     assert r.rc == EXIT_SVSM_ERROR, r.out + r.err
     assert r.out.startswith("SVSM: present (EMULATED) - ")
     assert "Responding:   on 3 of 4 CPUs; QUERY_PROTOCOL failed on CPU 1: not serviced" in r.out
@@ -165,7 +174,7 @@ def test_one_cpu_not_responding_is_a_warning(emu):
     assert "responding=0;;;0;1 cpus_not_responding=1;;;0; vmpl=2;;;0;3 protocols=3;;;0;5" in r.out
 
     emu.inject("unserviced 1 after 1")
-    prom = emu.svsmctl("status", "--format", "prometheus").out
+    prom = emu.svsmctl("status", "--all-cpus", "--format", "prometheus").out
     assert "\nsvsmctl_svsm_cpus_not_responding 1\n" in prom
     # The module's counters, read before this run's probe: two unserviced calls.
     assert 'svsmctl_cpu_svsm_unserviced_total{cpu="1"} 2' in prom
@@ -178,7 +187,11 @@ def test_responding_svsm_is_ok(emu):
     r = emu.svsmctl("check", "--allow-emulated")
     assert r.rc == 0, r.out
     assert "responding=1;;;0;1 cpus_not_responding=0;;;0;" in r.out
-    assert "Responding:   yes, on all 4 CPUs (module)" in emu.svsmctl("status").out
+    assert "Responding:   yes, on all 4 CPUs (module)" in emu.svsmctl("status", "--all-cpus").out
+    assert re.search(r"Responding:   yes, on CPU [0-3] \(the only one asked; --all-cpus asks each\) "
+                     r"\(module\)", emu.svsmctl("status").out)
+    doc = emu.svsmctl_json("status")
+    assert (doc["liveness"]["value"]["all_cpus"], doc["liveness"]["value"]["cpus_probed"]) == (False, 1)
 
 
 def test_not_applicable_is_not_unknown(guest):

@@ -47,7 +47,7 @@ svsm::Status snp_guest() {
   s.vtpm_commands = Fact<uint64_t>::of(0x100, Source::module);
   s.vtpm = Fact<bool>::of(true, Source::module);
   s.calling_areas = Fact<svsm::CaSummary>::of({4, 4, 4, 4, 0, false}, Source::module);
-  s.liveness = Fact<svsm::Liveness>::of({4, {}}, Source::module);
+  s.liveness = Fact<svsm::Liveness>::of({4, {}, std::nullopt}, Source::module);
   for (uint32_t cpu = 0; cpu < 4; ++cpu) {
     svsm::CpuInfo c;
     c.cpu = cpu;
@@ -284,7 +284,7 @@ TEST(CheckUsage, OneUnknownLineOnStdout) {
 // A guest whose SVSM answers on no CPU, or on some.
 svsm::Status not_responding(uint32_t failing) {
   auto s = snp_guest();
-  svsm::Liveness l{4, {}};
+  svsm::Liveness l{4, {}, std::nullopt};
   for (uint32_t cpu = 0; cpu < failing; ++cpu)
     l.failures.push_back(
         {cpu, ECOMM, std::nullopt, "not serviced", "look in the hypervisor's log"});
@@ -311,6 +311,32 @@ TEST(StatusText, NotRespondingSaysSoWithCauseAndHint) {
   EXPECT_NE(text.find("Responding:   on 3 of 4 CPUs; QUERY_PROTOCOL failed on CPU 0: not serviced"),
             std::string::npos)
       << text;
+}
+
+// status without --all-cpus asks the caller's CPU only, and says so.
+TEST(StatusText, OneCpuAskedSaysWhichAndHowToAskEach) {
+  auto out = plain();
+  auto s = snp_guest();
+  s.liveness = Fact<svsm::Liveness>::of({1, {}, 2}, Source::module);
+  auto text = svsmctl::render_status_text(s, out);
+  EXPECT_NE(text.find("  Responding:   yes, on CPU 2 (the only one asked; --all-cpus asks each) "
+                      "(module)\n"),
+            std::string::npos)
+      << text;
+  auto doc = svsmctl::render_status_json(s);
+  EXPECT_EQ(doc["liveness"]["value"]["all_cpus"], false);
+  EXPECT_EQ(doc["liveness"]["value"]["cpus_probed"], 1);
+  EXPECT_EQ(doc["verdict"]["svsm_responding"], true);
+
+  s.liveness.value->failures.push_back({2, ECOMM, std::nullopt, "not serviced", "look"});
+  text = svsmctl::render_status_text(s, out);
+  EXPECT_EQ(text.rfind("SVSM: NOT RESPONDING - ", 0), 0u) << text;
+  EXPECT_NE(
+      text.find(
+          "Responding:   NO: QUERY_PROTOCOL failed on CPU 2 (the only one asked): not serviced"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(svsmctl::render_status_json(not_responding(1))["liveness"]["value"]["all_cpus"], true);
 }
 
 TEST(StatusPrometheus, NotRespondingIsAValueAndUnknownFactsAreOne) {

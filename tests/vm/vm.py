@@ -117,6 +117,15 @@ def _ldd(binary: Path) -> list[Path]:
     return libs
 
 
+def _library_path(soname: str) -> Path:
+    """Where the dynamic loader finds @soname on this machine (ldconfig's cache)."""
+    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    m = re.search(rf"^\s+{re.escape(soname)} \(libc6,x86-64\) => (\S+)$", out, re.M)
+    if not m:
+        raise VMError(f"no {soname} on this machine (ldconfig -p)")
+    return Path(m.group(1))
+
+
 def _copy(src: Path, root: Path, dest: str | None = None, strip: bool = False) -> None:
     target = root / (dest or str(src)).lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -229,6 +238,10 @@ def guest_binaries(build: Path) -> dict[str, Path]:
         prefix = cache.get("CMAKE_INSTALL_PREFIX:PATH", "/usr/local")
         libdir = cache.get("CMAKE_INSTALL_LIBDIR:PATH", "lib")
         bins[str(Path(prefix) / libdir / "svsmctl" / plugin.name)] = plugin
+    # module load and unload dlopen() libkmod (the packages depend on it):
+    # no ldd of svsmctl lists it.
+    libkmod = _library_path("libkmod.so.2")
+    bins[str(libkmod)] = libkmod
     helpers = build / "tests" / "e2e"
     for path in sorted(helpers.iterdir()) if helpers.is_dir() else []:
         if path.is_file() and os.access(path, os.X_OK):

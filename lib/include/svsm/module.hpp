@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Loading and inspecting the svsm_diag kernel module through libkmod,
-// following systemd's module-util flow.
+// Loading and inspecting the svsm_diag kernel module. Its state comes from
+// sysfs and depmod's index; loading, unloading and the parameter list go
+// through libkmod (following systemd's module-util flow), which is loaded
+// on first use.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,8 +20,8 @@ enum class ModuleState { not_loaded, builtin, live, coming, going };
 
 struct ModuleStatus {
   ModuleState state = ModuleState::not_loaded;
-  bool installed = false;              // found in modules.dep for this kernel
-  std::optional<std::string> path;     // the .ko libkmod would load
+  bool installed = false;              // found in modules.dep.bin for this kernel
+  std::optional<std::string> path;     // the module file depmod recorded
   std::optional<std::string> version;  // /sys/module/<name>/version
   std::optional<int> refcount;         // open file descriptors and users
   std::map<std::string, std::string> parameters;
@@ -34,6 +37,7 @@ enum class ModuleErrorKind {
   in_use,              // unload while open
   permission,          // not root
   loaded_differently,  // loaded already, with other parameter values
+  no_libkmod,          // libkmod.so.2 could not be loaded
   other,
 };
 
@@ -52,7 +56,14 @@ class ModuleError : public Error {
 // The kernel's names for the states: not-loaded, builtin, live, coming, going.
 [[nodiscard]] std::string_view module_state_name(ModuleState s);
 
+// From /sys/module/<name> and installed_module_path(): no libkmod.
 [[nodiscard]] ModuleStatus module_status(const std::string &name = module_name);
+
+// The module file depmod recorded for @name in @modules_dir/modules.dep.bin
+// (by default /lib/modules/<running kernel>/), as libkmod would find it;
+// nullopt when there is none.
+[[nodiscard]] std::optional<std::string> installed_module_path(
+    const std::string &name = module_name, const std::filesystem::path &modules_dir = {});
 
 // The module's parameters and their types ("bool", "uint", "charp", ...),
 // from the module file (modinfo's parm and parmtype).

@@ -50,10 +50,13 @@ struct ProbeFailure {
 };
 
 // Liveness: QUERY_PROTOCOL (core protocol, version 1) asked on every online
-// CPU. An SVSM that does not answer it is "not responding".
+// CPU, or only on the CPU the caller runs on (a local call, no cross-CPU
+// interrupt, and as many SVSM calls whatever the number of CPUs). An SVSM
+// that does not answer it is "not responding".
 struct Liveness {
   uint32_t cpus_probed = 0;
   std::vector<ProbeFailure> failures;
+  std::optional<uint32_t> only_cpu;  // set when only this CPU was asked
   [[nodiscard]] uint32_t cpus_responding() const {
     return cpus_probed - static_cast<uint32_t>(failures.size());
   }
@@ -100,6 +103,9 @@ struct StatusOptions {
   std::string device_path = default_device_path;
   PlatformSources platform;
   bool query_svsm = true;  // make read-only SVSM calls (root only)
+  // Liveness on every online CPU (check, status --all-cpus); false: on the
+  // caller's CPU only (status).
+  bool liveness_all_cpus = true;
 };
 
 [[nodiscard]] Status collect_status(const StatusOptions &options = {});
