@@ -122,20 +122,6 @@ void print_verification(Printer &p, const svsm::Verification &v) {
   p.end();
 }
 
-// For attest, until it renders through a Printer too.
-nlohmann::ordered_json verification_json(const svsm::Verification &v) {
-  Output quiet(true, true, false);
-  Printer p(quiet, true, {});
-  print_verification(p, v);
-  return p.doc()["verification"];
-}
-
-void print_verification(Output &out, const svsm::Verification &v) {
-  Printer p(out, false, {});
-  print_verification(p, v);
-  p.emit(out);
-}
-
 int verification_exit(const svsm::Verification &v) {
   switch (v.verdict) {
     case svsm::EvidenceVerdict::verified: return exit_ok;

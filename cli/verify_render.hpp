@@ -28,8 +28,6 @@ void add_verify_options(CLI::App *sub, VerifyOptions &o, CLI::Option *needs = nu
 [[nodiscard]] nlohmann::ordered_json report_json(const svsm::SnpReport &r, svsm::Product p);
 // The verdict and each check: text lines, and "verification" in JSON.
 void print_verification(Printer &p, const svsm::Verification &v);
-[[nodiscard]] nlohmann::ordered_json verification_json(const svsm::Verification &v);
-void print_verification(Output &out, const svsm::Verification &v);
 [[nodiscard]] int verification_exit(const svsm::Verification &v);
 
 void add_verify(CLI::App &app, Registry &reg);
