@@ -233,70 +233,74 @@ int run_attest(const AttestOptions &o, const GlobalOptions &g, Output &out) {
   if (!req.service) manifest = svsm::parse_services_manifest(r.manifest);
   auto certs = svsm::parse_cert_table(r.certificates);
 
-  if (g.json) {
-    auto doc = json_header("attest");
-    doc["call"] = req.service ? "attest-single-service" : "attest-services";
-    if (req.service) doc["service"] = req.service->to_string();
-    doc["nonce"] = svsm::to_hex(req.nonce);
-    doc["report"] = {{"size", r.report.size()},
-                     {"version", report.version},
-                     {"vmpl", report.vmpl},
-                     {"signed", report.signed_()},
-                     {"emulated", report.emulated()},
-                     {"report_data", svsm::to_hex(report.report_data)},
-                     {"measurement", svsm::to_hex(report.measurement)}};
-    doc["report_data_matches"] = binds;
-    auto &services = doc["services"] = nlohmann::ordered_json::array();
-    if (manifest)
-      for (const auto &e : manifest->entries)
-        services.push_back(
-            {{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
-    doc["manifest_size"] = r.manifest.size();
-    auto &cs = doc["certificates"] = nlohmann::ordered_json::array();
-    for (const auto &c : certs)
-      cs.push_back(
-          {{"guid", c.guid.to_string()}, {"name", svsm::guid_name(c.guid)}, {"size", c.length}});
-    doc["via"] = r.via;
-    if (!r.provider.empty()) doc["provider"] = r.provider;
-    if (r.privlevel_floor) doc["privlevel_floor"] = *r.privlevel_floor;
-    doc["attempts"] =
-        r.attempts ? nlohmann::ordered_json(*r.attempts) : nlohmann::ordered_json(nullptr);
-    if (!o.out_dir.empty()) {
-      doc["out"] = o.out_dir;
-      doc["files"] = written;
+  using json = nlohmann::ordered_json;
+  Printer p(out, g.json, "attest");
+  p.field({}, "call", {}, req.service ? "attest-single-service" : "attest-services", To::json);
+  if (req.service) p.field({}, "service", {}, req.service->to_string(), To::json);
+  p.field({}, "nonce", {}, svsm::to_hex(req.nonce), To::json);
+  std::string head = fmt::format("Attestation report: {} bytes, version {}, VMPL {}, {}\n",
+                                 r.report.size(), report.version, report.vmpl,
+                                 report.signed_() ? "signed" : p.tone("NOT signed", Tone::warn));
+  if (r.via == "configfs-tsm")
+    head += fmt::format(
+        "  via configfs-tsm, provider {}{}\n", r.provider.empty() ? "(unknown)" : r.provider,
+        r.privlevel_floor ? fmt::format(", privlevel_floor {}", *r.privlevel_floor) : "");
+  else
+    head += "  via the svsm_diag module\n";
+  if (report.emulated())
+    head +=
+        "  " +
+        p.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware", Tone::warn) +
+        "\n";
+  head += fmt::format("  REPORT_DATA: {}\n", svsm::to_hex(report.report_data));
+  p.text(head, "report",
+         {{"size", r.report.size()},
+          {"version", report.version},
+          {"vmpl", report.vmpl},
+          {"signed", report.signed_()},
+          {"emulated", report.emulated()},
+          {"report_data", svsm::to_hex(report.report_data)},
+          {"measurement", svsm::to_hex(report.measurement)}});
+  p.text(fmt::format("  REPORT_DATA = SHA-512(nonce || manifest): {}\n",
+                     binds ? p.tone("yes", Tone::good) : p.tone("NO", Tone::bad)),
+         "report_data_matches", binds);
+  // Services and certificates: a line and an object each.
+  auto guids = [&p](std::string_view key, const auto &entries) {
+    p.list(key);
+    for (const auto &e : entries) {
+      p.item();
+      p.text(fmt::format("  {}: {} bytes\n", guid_label(e.guid), e.length), "guid",
+             e.guid.to_string());
+      p.field({}, "name", {}, svsm::guid_name(e.guid), To::json);
+      p.field({}, "size", {}, e.length, To::json);
+      p.end();
     }
-    if (verification) doc["verification"] = verification_json(*verification);
-    out.document(doc);
+    p.end();
+  };
+  if (manifest) {
+    p.text(fmt::format("Services manifest: {} bytes, {} service(s)\n", r.manifest.size(),
+                       manifest->entries.size()));
+    guids("services", manifest->entries);
   } else {
-    out.print("Attestation report: {} bytes, version {}, VMPL {}, {}\n", r.report.size(),
-              report.version, report.vmpl,
-              report.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
-    if (r.via == "configfs-tsm")
-      out.print("  via configfs-tsm, provider {}{}\n",
-                r.provider.empty() ? "(unknown)" : r.provider,
-                r.privlevel_floor ? fmt::format(", privlevel_floor {}", *r.privlevel_floor) : "");
-    else
-      out.print("  via the svsm_diag module\n");
-    if (report.emulated())
-      out.print("  {}\n",
-                out.tone("EMULATED: made by the svsm_diag emulated SVSM, not by AMD hardware",
-                         Tone::warn));
-    out.print("  REPORT_DATA: {}\n", svsm::to_hex(report.report_data));
-    out.print("  REPORT_DATA = SHA-512(nonce || manifest): {}\n",
-              binds ? out.tone("yes", Tone::good) : out.tone("NO", Tone::bad));
-    if (manifest) {
-      out.print("Services manifest: {} bytes, {} service(s)\n", r.manifest.size(),
-                manifest->entries.size());
-      for (const auto &e : manifest->entries)
-        out.print("  {}: {} bytes\n", guid_label(e.guid), e.length);
-    } else {
-      out.print("Service manifest of {}: {} bytes\n", guid_label(*req.service), r.manifest.size());
-    }
-    out.print("Certificates: {}\n", certs.size());
-    for (const auto &c : certs) out.print("  {}: {} bytes\n", guid_label(c.guid), c.length);
-    if (!o.out_dir.empty()) out.print("Written to {}: {}\n", o.out_dir, fmt::join(written, " "));
-    if (verification) print_verification(out, *verification);
+    p.text(fmt::format("Service manifest of {}: {} bytes\n", guid_label(*req.service),
+                       r.manifest.size()));
+    p.list("services");
+    p.end();
   }
+  p.field({}, "manifest_size", {}, r.manifest.size(), To::json);
+  p.text(fmt::format("Certificates: {}\n", certs.size()));
+  guids("certificates", certs);
+  p.field({}, "via", {}, r.via, To::json);
+  if (!r.provider.empty()) p.field({}, "provider", {}, r.provider, To::json);
+  if (r.privlevel_floor) p.field({}, "privlevel_floor", {}, *r.privlevel_floor, To::json);
+  p.field({}, "attempts", {}, r.attempts ? json(*r.attempts) : json(nullptr), To::json);
+  if (!o.out_dir.empty()) {
+    p.text(fmt::format("Written to {}: {}\n", o.out_dir, fmt::join(written, " ")), "out",
+           o.out_dir);
+    p.field({}, "files", {}, written, To::json);
+  }
+  if (verification) print_verification(p, *verification);
+  p.emit(out);
   if (verification) {
     if (verification->verdict == svsm::EvidenceVerdict::failed)
       out.error("verification failed: " + verification->summary, "see the failed checks above");

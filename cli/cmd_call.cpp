@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common.hpp"
+#include "printer.hpp"
 #include "svsm/attestation.hpp"
 #include "svsm/decode.hpp"
 #include "svsm_spec.h"
@@ -147,60 +148,63 @@ int run_call(const CallOptions &o, const GlobalOptions &g, Output &out) {
                                             : std::string(svsm::protocol_name(protocol)),
       svsm::call_name(protocol, call).empty() ? std::to_string(call)
                                               : std::string(svsm::call_name(protocol, call)));
-  nlohmann::ordered_json doc = json_header("call");
-  doc["protocol"] = protocol;
-  doc["call"] = call;
-  auto &arr = doc["results"] = nlohmann::ordered_json::array();
+  using json = nlohmann::ordered_json;
+  Printer p(out, g.json, "call");
+  p.field({}, "protocol", {}, protocol, To::json);
+  p.field({}, "call", {}, call, To::json);
+  p.list("results");
   for (const auto &r : results) {
     ok = ok && r.error == 0;
-    if (g.json) {
-      nlohmann::ordered_json j = {
-          {"cpu", r.cpu},
-          {"error", r.error ? nlohmann::ordered_json(errno_name(r.error)) : nullptr}};
-      j["serviced"] = r.status.serviced;
-      j["result"] = r.status.serviced ? result_json(r.result, protocol, call) : nullptr;
-      j["registers"] = {{"rax", hex(r.rax)},
-                        {"rcx", hex(r.rcx)},
-                        {"rdx", hex(r.rdx)},
-                        {"r8", hex(r.r8)},
-                        {"r9", hex(r.r9)}};
-      j["retries"] = r.retries;
-      j["status"] = {{"issued", r.status.issued},
-                     {"serviced", r.status.serviced},
-                     {"vmpl_refused", r.status.vmpl_refused},
-                     {"retries_exhausted", r.status.retries_exhausted},
-                     {"ca_restored", r.status.ca_restored},
-                     {"interrupted", r.status.interrupted},
-                     {"response_lost", r.status.response_lost},
-                     {"nmi", r.status.nmi},
-                     {"via_kernel", r.status.via_kernel}};
-      if (!r.buffer.empty()) j["buffer"] = svsm::to_hex(r.buffer);
-      arr.push_back(j);
-      continue;
-    }
     std::string verdict = r.status.serviced ? result_text(r.result, protocol, call)
                                             : std::string(svsm::call_failure_text(r.error));
-    out.print("CPU {}: {} -> {}\n", r.cpu, name,
-              out.tone(verdict, r.error ? Tone::bad : Tone::good));
-    out.print("  rcx {}  rdx {}  r8 {}  r9 {}{}\n", hex(r.rcx), hex(r.rdx), hex(r.r8), hex(r.r9),
-              r.retries ? fmt::format("  (retried {} times)", r.retries) : "");
-    if (r.status.ca_restored) out.print("  the Calling Area was remapped back to the kernel's\n");
+    p.item();
+    p.text(fmt::format("CPU {}: {} -> {}\n", r.cpu, name,
+                       p.tone(verdict, r.error ? Tone::bad : Tone::good)),
+           "cpu", r.cpu);
+    p.field({}, "error", {}, r.error ? json(errno_name(r.error)) : json(nullptr), To::json);
+    p.field({}, "serviced", {}, r.status.serviced, To::json);
+    p.field({}, "result", {}, r.status.serviced ? result_json(r.result, protocol, call) : nullptr,
+            To::json);
+    p.text(fmt::format("  rcx {}  rdx {}  r8 {}  r9 {}{}\n", hex(r.rcx), hex(r.rdx), hex(r.r8),
+                       hex(r.r9), r.retries ? fmt::format("  (retried {} times)", r.retries) : ""),
+           "registers",
+           {{"rax", hex(r.rax)},
+            {"rcx", hex(r.rcx)},
+            {"rdx", hex(r.rdx)},
+            {"r8", hex(r.r8)},
+            {"r9", hex(r.r9)}});
+    p.field({}, "retries", {}, r.retries, To::json);
+    p.field({}, "status", {},
+            {{"issued", r.status.issued},
+             {"serviced", r.status.serviced},
+             {"vmpl_refused", r.status.vmpl_refused},
+             {"retries_exhausted", r.status.retries_exhausted},
+             {"ca_restored", r.status.ca_restored},
+             {"interrupted", r.status.interrupted},
+             {"response_lost", r.status.response_lost},
+             {"nmi", r.status.nmi},
+             {"via_kernel", r.status.via_kernel}},
+            To::json);
+    if (!r.buffer.empty()) p.field({}, "buffer", {}, svsm::to_hex(r.buffer), To::json);
+    if (r.status.ca_restored) p.text("  the Calling Area was remapped back to the kernel's\n");
     if (r.status.interrupted && !r.error)
-      out.print("  an NMI interrupted an exchange before the SVSM saw it; it was sent again\n");
+      p.text("  an NMI interrupted an exchange before the SVSM saw it; it was sent again\n");
     if (r.status.response_lost)
-      out.print(
+      p.text(
           "  the hypervisor's response was overwritten (NMI); CALL_PENDING shows the SVSM ran the "
           "call\n");
-    if (r.status.via_kernel) out.print("  issued through the kernel's own SVSM path\n");
+    if (r.status.via_kernel) p.text("  issued through the kernel's own SVSM path\n");
     if (r.error && r.status.serviced) {
       auto rc = svsm::explain_result(r.result, protocol, call);
-      if (r.error == EBUSY) out.print("  {}\n", svsm::call_failure_text(r.error));
-      out.print("  meaning: {}\n", rc.meaning);
-      if (!rc.cause.empty()) out.print("  cause:   {}\n", rc.cause);
-      if (!rc.fix.empty()) out.print("  fix:     {}\n", rc.fix);
+      if (r.error == EBUSY) p.text(fmt::format("  {}\n", svsm::call_failure_text(r.error)));
+      p.text(fmt::format("  meaning: {}\n", rc.meaning));
+      if (!rc.cause.empty()) p.text(fmt::format("  cause:   {}\n", rc.cause));
+      if (!rc.fix.empty()) p.text(fmt::format("  fix:     {}\n", rc.fix));
     }
+    p.end();
   }
-  if (g.json) out.document(doc);
+  p.end();
+  p.emit(out);
   return ok ? exit_ok : exit_svsm_error;
 }
 

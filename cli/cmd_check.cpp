@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "printer.hpp"
 #include "render_status.hpp"
 #include "svsm/decode.hpp"
 #include "svsm/status.hpp"
@@ -234,22 +235,28 @@ void on_timeout(int) {
   ::_exit(unknown);
 }
 
+// The status line, its perfdata and the further problems; in JSON the
+// plugin's state and exit code, the line, the problems and the perfdata.
+void print_verdict(Printer &p, State state, const std::string &line,
+                   const std::vector<std::string> &problems, const std::vector<Perf> &perf) {
+  auto text = perfdata_text(perf);
+  p.field({}, "state", {}, state_names[state], To::json);
+  p.field({}, "exit_code", {}, static_cast<int>(state), To::json);
+  p.text(fmt::format("{}{}\n", line, text.empty() ? "" : " | " + text), "summary", line);
+  std::string more;
+  for (size_t i = 1; i < problems.size(); ++i) more += problems[i] + "\n";
+  p.text(more, "problems", problems);
+  p.field({}, "perfdata", {}, perfdata_json(perf), To::json);
+}
+
 void prepare_timeout(const GlobalOptions &g, unsigned seconds) {
   timeout_len = 0;
   if (g.quiet) return;  // --quiet wins over --json, as everywhere
   std::string line = fmt::format("SVSM UNKNOWN - svsmctl check timed out after {} s", seconds);
-  std::string text;
-  if (g.json) {
-    auto doc = json_header("check");
-    doc["state"] = state_names[unknown];
-    doc["exit_code"] = static_cast<int>(unknown);
-    doc["summary"] = line;
-    doc["problems"] = {line};
-    doc["perfdata"] = nlohmann::ordered_json::array();
-    text = doc.dump(2) + "\n";
-  } else {
-    text = line + "\n";
-  }
+  Output none(g.json, true, false);
+  Printer p(none, g.json, "check");
+  print_verdict(p, unknown, line, {line}, {});
+  std::string text = g.json ? p.doc().dump(2) + "\n" : p.str();
   timeout_len = std::min(text.size(), sizeof(timeout_text));
   std::copy_n(text.begin(), timeout_len, timeout_text);
 }
@@ -259,19 +266,9 @@ void print_result(const Verdict &v, const std::vector<Perf> &perf, const GlobalO
   auto problems = v.ordered_problems();
   std::string line = fmt::format("SVSM {} - {}", state_names[v.state], v.summary);
   if (!problems.empty()) line += ": " + problems.front();
-  if (g.json) {
-    auto doc = json_header("check");
-    doc["state"] = state_names[v.state];
-    doc["exit_code"] = static_cast<int>(v.state);
-    doc["summary"] = line;
-    doc["problems"] = problems;
-    doc["perfdata"] = perfdata_json(perf);
-    out.document(doc);
-  } else {
-    auto text = perfdata_text(perf);
-    out.print("{}{}\n", line, text.empty() ? "" : " | " + text);
-    for (size_t i = 1; i < problems.size(); ++i) out.print("{}\n", problems[i]);
-  }
+  Printer p(out, g.json, "check");
+  print_verdict(p, v.state, line, problems, perf);
+  p.emit(out);
 }
 
 int run_check(const CheckOptions &o, const GlobalOptions &g, Output &out) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app.hpp"
+#include "printer.hpp"
 #include "svsm/module.hpp"
 
 namespace svsmctl {
@@ -45,51 +46,39 @@ std::string options_text(const LoadOptions &o) {
 
 int run_load(const LoadOptions &o, const GlobalOptions &g, Output &out) {
   bool loaded = svsm::load_module(options_text(o), svsm::module_name, o.reload);
-  if (g.json) {
-    auto doc = json_header("module load");
-    doc["loaded"] = loaded;
-    doc["already_loaded"] = !loaded;
-    out.document(doc);
-  } else if (!loaded) {
-    out.print("svsm_diag is already loaded with these parameters\n");
-  } else {
-    out.print("svsm_diag loaded\n");
-  }
+  Printer p(out, g.json, "module load");
+  p.text(loaded ? "svsm_diag loaded\n" : "svsm_diag is already loaded with these parameters\n",
+         "loaded", loaded);
+  p.field({}, "already_loaded", {}, !loaded, To::json);
+  p.emit(out);
   return exit_ok;
 }
 
 int run_unload(const GlobalOptions &g, Output &out) {
   bool unloaded = svsm::unload_module();
-  if (g.json) {
-    auto doc = json_header("module unload");
-    doc["unloaded"] = unloaded;
-    out.document(doc);
-  } else {
-    out.print("{}\n", unloaded ? "svsm_diag unloaded" : "svsm_diag was not loaded");
-  }
+  Printer p(out, g.json, "module unload");
+  p.text(unloaded ? "svsm_diag unloaded\n" : "svsm_diag was not loaded\n", "unloaded", unloaded);
+  p.emit(out);
   return exit_ok;
 }
 
 int run_module_status(const GlobalOptions &g, Output &out) {
+  using json = nlohmann::ordered_json;
   auto st = svsm::module_status();
-  if (g.json) {
-    auto doc = json_header("module status");
-    doc["state"] = svsm::module_state_name(st.state);
-    doc["installed"] = st.installed;
-    doc["path"] = st.path ? nlohmann::ordered_json(*st.path) : nlohmann::ordered_json(nullptr);
-    doc["version"] =
-        st.version ? nlohmann::ordered_json(*st.version) : nlohmann::ordered_json(nullptr);
-    doc["refcount"] =
-        st.refcount ? nlohmann::ordered_json(*st.refcount) : nlohmann::ordered_json(nullptr);
-    doc["parameters"] = st.parameters;
-    out.document(doc);
-  } else {
-    out.print("svsm_diag: {}{}\n", state_text(st.state),
-              st.version ? ", version " + *st.version : "");
-    out.print("  file: {}\n", st.path.value_or("not installed for this kernel"));
-    if (st.refcount) out.print("  users: {}\n", *st.refcount);
-    for (const auto &[k, v] : st.parameters) out.print("  {} = {}\n", k, v);
-  }
+  Printer p(out, g.json, "module status");
+  p.text(fmt::format("svsm_diag: {}{}\n", state_text(st.state),
+                     st.version ? ", version " + *st.version : ""),
+         "state", svsm::module_state_name(st.state));
+  p.field({}, "installed", {}, st.installed, To::json);
+  p.text(fmt::format("  file: {}\n", st.path.value_or("not installed for this kernel")), "path",
+         st.path ? json(*st.path) : json(nullptr));
+  p.field({}, "version", {}, st.version ? json(*st.version) : json(nullptr), To::json);
+  p.text(st.refcount ? fmt::format("  users: {}\n", *st.refcount) : "", "refcount",
+         st.refcount ? json(*st.refcount) : json(nullptr));
+  std::string params;
+  for (const auto &[k, v] : st.parameters) params += fmt::format("  {} = {}\n", k, v);
+  p.text(params, "parameters", st.parameters);
+  p.emit(out);
   return st.state == svsm::ModuleState::live || st.state == svsm::ModuleState::builtin
              ? exit_ok
              : exit_unavailable;

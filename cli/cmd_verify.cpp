@@ -92,38 +92,39 @@ int run_verify(const VerifyCmdOptions &o, const GlobalOptions &g, Output &out) {
           svsm::kServicesManifestGuid)
     services = svsm::parse_services_manifest(*manifest);
 
-  if (g.json) {
-    auto doc = json_header("verify");
-    doc["directory"] = o.dir;
-    doc["report_file"] = report_path.string();
-    doc["verification"] = verification_json(result);
-    doc["report"] = report_json(parsed, result.product);
-    auto &s = doc["services"] = nlohmann::ordered_json::array();
-    if (services)
-      for (const auto &e : services->entries)
-        s.push_back(
-            {{"guid", e.guid.to_string()}, {"name", svsm::guid_name(e.guid)}, {"size", e.length}});
-    out.document(doc);
-  } else {
-    out.print("Report {}: version {}, VMPL {}, policy {}, {}\n", report_path.string(),
-              parsed.version, parsed.vmpl, hex(parsed.policy),
-              parsed.signed_() ? "signed" : out.tone("NOT signed", Tone::warn));
-    out.print("  MEASUREMENT: {}\n", svsm::to_hex(parsed.measurement));
-    out.print("  REPORTED_TCB: {}\n",
-              svsm::tcb_text(svsm::decode_tcb(parsed.reported_tcb, result.product)));
-    if (services) {
-      out.print("Services manifest: {} service(s)\n", services->entries.size());
-      for (const auto &e : services->entries) {
-        auto name = svsm::guid_name(e.guid);
-        out.print("  {}{}: {} bytes\n", e.guid.to_string(),
-                  name.empty() ? "" : fmt::format(" ({})", name), e.length);
-      }
-    } else if (manifest) {
-      out.print("Manifest: {} bytes, not a services table (a single service's manifest)\n",
-                manifest->size());
+  Printer p(out, g.json, "verify");
+  p.field({}, "directory", {}, o.dir, To::json);
+  p.field({}, "report_file", {}, report_path.string(), To::json);
+  // Its place in JSON; the text shows it last (print_verification fills it).
+  p.field({}, "verification", {}, nullptr, To::json);
+  p.text(fmt::format("Report {}: version {}, VMPL {}, policy {}, {}\n"
+                     "  MEASUREMENT: {}\n"
+                     "  REPORTED_TCB: {}\n",
+                     report_path.string(), parsed.version, parsed.vmpl, hex(parsed.policy),
+                     parsed.signed_() ? "signed" : p.tone("NOT signed", Tone::warn),
+                     svsm::to_hex(parsed.measurement),
+                     svsm::tcb_text(svsm::decode_tcb(parsed.reported_tcb, result.product))),
+         "report", report_json(parsed, result.product));
+  p.list("services");
+  if (services) {
+    p.text(fmt::format("Services manifest: {} service(s)\n", services->entries.size()));
+    for (const auto &e : services->entries) {
+      auto name = svsm::guid_name(e.guid);
+      p.item();
+      p.text(fmt::format("  {}{}: {} bytes\n", e.guid.to_string(),
+                         name.empty() ? "" : fmt::format(" ({})", name), e.length),
+             "guid", e.guid.to_string());
+      p.field({}, "name", {}, name, To::json);
+      p.field({}, "size", {}, e.length, To::json);
+      p.end();
     }
-    print_verification(out, result);
+  } else if (manifest) {
+    p.text(fmt::format("Manifest: {} bytes, not a services table (a single service's manifest)\n",
+                       manifest->size()));
   }
+  p.end();
+  print_verification(p, result);
+  p.emit(out);
   return verification_exit(result);
 }
 

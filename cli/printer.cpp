@@ -21,6 +21,13 @@ void Printer::text(std::string_view text) {
   if (!json_mode_) text_ += text;
 }
 
+void Printer::text(std::string_view text, std::string_view key, json value) {
+  if (json_mode_)
+    current()[std::string(key)] = std::move(value);
+  else
+    text_ += text;
+}
+
 void Printer::begin(std::string_view key) {
   json &child = current()[std::string(key)];  // an object already there is added to
   if (!child.is_object()) child = json::object();
@@ -29,6 +36,16 @@ void Printer::begin(std::string_view key) {
 
 void Printer::end() {
   if (path_.size() > 1) path_.pop_back();
+}
+
+void Printer::list(std::string_view key) {
+  json &items = current()[std::string(key)] = json::array();
+  path_.push_back(&items);
+}
+
+void Printer::item() {
+  current().push_back(json::object());
+  path_.push_back(&current().back());
 }
 
 void Printer::table(std::string_view key, std::string row_format,
@@ -70,6 +87,12 @@ void Printer::emit(Output &out) const {
     out.document(doc_);
   else
     out.print("{}", text_);
+}
+
+void Printer::flush(Output &out) {
+  if (json_mode_) return;
+  out.print("{}", text_);
+  text_.clear();
 }
 
 }  // namespace svsmctl

@@ -40,9 +40,15 @@ class Printer {
              To to = To::both);
   // Text as it is (headlines, table rows); nothing in JSON.
   void text(std::string_view text);
+  // Text as it is, and key: value in JSON (iproute2's print_*(PRINT_ANY)).
+  void text(std::string_view text, std::string_view key, json value);
   // JSON objects nest (an existing one is added to); the text is unaffected.
   void begin(std::string_view key);
   void end();
+  // A JSON array of objects at @key, one per item(); end() closes an item
+  // and then the list. The text is unaffected.
+  void list(std::string_view key);
+  void item();
 
   // A table: a text row per item, formatted with @row_format (one {} per text
   // cell), under a header row; a JSON array of objects at @key.
@@ -90,6 +96,9 @@ class Printer {
   [[nodiscard]] const json &doc() const { return doc_; }
   // Writes the result to @out.
   void emit(Output &out) const;
+  // Writes the text so far to @out (not in JSON mode), so that what a
+  // command did before it fails is still shown; str() keeps only the rest.
+  void flush(Output &out);
 
  private:
   template <typename T>

@@ -98,30 +98,28 @@ nlohmann::ordered_json report_json(const svsm::SnpReport &r, svsm::Product p) {
   return j;
 }
 
-nlohmann::ordered_json verification_json(const svsm::Verification &v) {
-  nlohmann::ordered_json j = {{"verdict", svsm::evidence_verdict_name(v.verdict)},
-                              {"summary", v.summary},
-                              {"emulated", v.emulated},
-                              {"product", svsm::product_name(v.product)}};
-  auto &checks = j["checks"] = nlohmann::ordered_json::array();
-  for (const auto &c : v.checks)
-    checks.push_back(
-        {{"name", c.name}, {"result", svsm::outcome_name(c.outcome)}, {"detail", c.detail}});
-  return j;
-}
-
-void print_verification(Output &out, const svsm::Verification &v) {
+void print_verification(Printer &p, const svsm::Verification &v) {
   Tone tone = v.verdict == svsm::EvidenceVerdict::verified ? Tone::good
               : v.verdict == svsm::EvidenceVerdict::failed ? Tone::bad
                                                            : Tone::warn;
-  out.print("Verification: {}\n", out.tone(v.summary, tone));
+  p.begin("verification");
+  p.field({}, "verdict", {}, svsm::evidence_verdict_name(v.verdict), To::json);
+  p.text(fmt::format("Verification: {}\n", p.tone(v.summary, tone)), "summary", v.summary);
+  p.field({}, "emulated", {}, v.emulated, To::json);
+  p.field({}, "product", {}, svsm::product_name(v.product), To::json);
+  p.table("checks", "  {} {:<18} {}\n", {});
   for (const auto &c : v.checks) {
     Tone t = c.outcome == svsm::Outcome::pass   ? Tone::good
              : c.outcome == svsm::Outcome::fail ? Tone::bad
                                                 : Tone::dim;
-    out.print("  {} {:<18} {}\n", out.tone(fmt::format("{:<7}", svsm::outcome_name(c.outcome)), t),
-              c.name, c.detail);
+    p.cell({}, p.tone(fmt::format("{:<7}", svsm::outcome_name(c.outcome)), t), {}, To::text);
+    p.cell("name", c.name, c.name);
+    p.cell("result", {}, svsm::outcome_name(c.outcome), To::json);
+    p.cell("detail", c.detail, c.detail);
+    p.end_row();
   }
+  p.end_table();
+  p.end();
 }
 
 int verification_exit(const svsm::Verification &v) {

@@ -10,6 +10,7 @@
 
 #include "app.hpp"
 #include "output.hpp"
+#include "printer.hpp"
 #include "svsm/verify.hpp"
 
 namespace svsmctl {
@@ -25,8 +26,8 @@ void add_verify_options(CLI::App *sub, VerifyOptions &o, CLI::Option *needs = nu
 [[nodiscard]] svsm::Expectations parse_expectations(const VerifyOptions &o);
 
 [[nodiscard]] nlohmann::ordered_json report_json(const svsm::SnpReport &r, svsm::Product p);
-[[nodiscard]] nlohmann::ordered_json verification_json(const svsm::Verification &v);
-void print_verification(Output &out, const svsm::Verification &v);
+// The verdict and each check: text lines, and "verification" in JSON.
+void print_verification(Printer &p, const svsm::Verification &v);
 [[nodiscard]] int verification_exit(const svsm::Verification &v);
 
 void add_verify(CLI::App &app, Registry &reg);

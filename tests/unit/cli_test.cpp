@@ -543,6 +543,48 @@ TEST(Printer, OneWalkGivesTheJson) {
       R"("vtpm":{"value":null,"source":"module","unknown":"no module"}})");
 }
 
+// A list of items, each a headline and a table of its own (remap-ca's
+// CPUs and their steps): text lines as given, one object per item.
+void walk_items(svsmctl::Printer &p, svsmctl::Output &out) {
+  p.list("cpus");
+  for (int cpu : {0, 2}) {
+    p.item();
+    p.text(fmt::format("CPU {}:\n", cpu), "cpu", cpu);
+    p.table("steps", "  {}. {}\n", {});
+    for (int i = 0; i < 2; ++i) {
+      p.cell({}, std::to_string(i + 1), {}, svsmctl::To::text);
+      p.cell("step", i ? "back" : "there", i ? "back" : "there");
+      p.end_row();
+    }
+    p.end_table();
+    p.end();
+    p.flush(out);
+  }
+  p.end();
+  p.field({}, "done", {}, true, svsmctl::To::json);
+}
+
+TEST(Printer, ItemsWithTablesAndFlush) {
+  svsmctl::Output text_out(false, false, false);
+  svsmctl::Printer t(text_out, false, "items");
+  testing::internal::CaptureStdout();
+  walk_items(t, text_out);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(),
+            "CPU 0:\n  1. there\n  2. back\nCPU 2:\n  1. there\n  2. back\n");
+  EXPECT_TRUE(t.str().empty());  // flushed
+
+  svsmctl::Output json_out(true, false, false);
+  svsmctl::Printer j(json_out, true, "items");
+  testing::internal::CaptureStdout();
+  walk_items(j, json_out);
+  EXPECT_TRUE(testing::internal::GetCapturedStdout().empty());  // JSON is never flushed
+  auto doc = j.doc();
+  doc.erase("svsmctl_version");
+  EXPECT_EQ(doc.dump(), R"({"schema_version":1,"command":"items","cpus":[)"
+                        R"({"cpu":0,"steps":[{"step":"there"},{"step":"back"}]},)"
+                        R"({"cpu":2,"steps":[{"step":"there"},{"step":"back"}]}],"done":true})");
+}
+
 std::string run_stdout(std::vector<std::string> args) {
   args.insert(args.begin(), "svsmctl");
   std::vector<char *> argv;
