@@ -14,7 +14,7 @@ them, to a Markdown report, a JSON file and a PNG plot (bench/plot.py):
    call (svsm-bench xcpu: the cpuid driver's smp_call_function_single());
 3. scaling with the number of vCPUs: wall time, SVSM calls (the emulated
    SVSM's debugfs counter) and the IPIs the command's processes send (the
-   kernel's ipi tracepoints, task context only) per command;
+   kernel's ipi events, task context only) per command;
 4. footprint: sizes, shared libraries, start-up relocations, module memory.
 """
 from __future__ import annotations
@@ -168,21 +168,22 @@ class Guest:
         raise RuntimeError("no CAL line in /proc/interrupts")
 
     def ipis_sent(self, cmd: str) -> int:
-        """Runs @cmd (not under the harness, whose fork() costs TLB-flush
-        IPIs of its own) and counts the IPIs sent from the context of its
-        processes (set_event_pid with event-fork), not from interrupts that
-        happened to hit them: the CAL line of /proc/interrupts also counts the
-        timer's and the scheduler's IPIs, which grow with wall time (under
-        TCG, ~40 for a 0.1 s process that makes no cross-CPU request)."""
-        self.sh(f"cd {TRACING} && echo > trace && echo 1 > tracing_on && sh -c 'echo $$ > "
-                f"set_event_pid && exec {cmd} >/dev/null'; cd {TRACING} && echo 0 > tracing_on "
-                "&& echo > set_event_pid")
-        return count_task_ipis(self.sh(f"cat {TRACING}/trace"))
+        """Runs @cmd (one process; not under the harness, whose fork() costs
+        TLB-flush IPIs of its own) and counts the IPIs sent from its context,
+        not from interrupts that happened to hit it: the CAL line of
+        /proc/interrupts also counts the timer's and the scheduler's IPIs,
+        which grow with wall time (under TCG, ~40 for a 0.1 s process that
+        makes no cross-CPU request). The ipi events are on from boot
+        (IPI_TRACE_BOOT); nothing here enables a tracepoint or a pid filter,
+        as that patches kernel text, which under TCG can leave another vCPU
+        on a stale int3 (seen: an int3 oops in __schedule)."""
+        out = self.sh(f"echo > {TRACING}/trace && sh -c 'echo $$; exec {cmd} >/dev/null 2>&1'")
+        return count_task_ipis(self.sh(f"cat {TRACING}/trace"), int(out.split()[0]))
 
-    def start_ipi_trace(self) -> None:
-        self.sh(f"mountpoint -q {TRACING} || mount -t tracefs none {TRACING}; cd {TRACING} && "
-                "echo 1 > options/event-fork && echo 1 > events/ipi/ipi_send_cpu/enable && "
-                "echo 1 > events/ipi/ipi_send_cpumask/enable")
+    def check_ipi_trace(self) -> None:
+        self.sh(f"mountpoint -q {TRACING} || mount -t tracefs none {TRACING}; "
+                f"grep -qx 1 {TRACING}/events/ipi/ipi_send_cpu/enable && "
+                f"grep -qx 1 {TRACING}/events/ipi/ipi_send_cpumask/enable")
 
     def mem_free_kib(self) -> int:
         out = self.sh("sync; echo 3 > /proc/sys/vm/drop_caches; cat /proc/meminfo")
@@ -190,21 +191,25 @@ class Guest:
 
 
 TRACING = "/sys/kernel/tracing"
+# Kernel command line of the VMs: the ipi events on from early boot, before
+# the other CPUs start (see Guest.ipis_sent).
+IPI_TRACE_BOOT = "trace_event=ipi:ipi_send_cpu,ipi:ipi_send_cpumask"
 
 
-def count_task_ipis(trace: str) -> int:
-    """IPIs in an ftrace text buffer sent outside hard and soft interrupt
-    context (the flags' third character is 'h', 's' or 'H' in those); a
-    cpumask event counts each CPU it names."""
+def count_task_ipis(trace: str, pid: int) -> int:
+    """IPIs in an ftrace text buffer sent by task @pid outside hard and soft
+    interrupt context (the flags' third character is 'h', 's' or 'H' in
+    those); a cpumask event counts each CPU it names."""
     n = 0
     for line in trace.splitlines():
-        m = re.match(r"\s*\S+\s+\[\d+\]\s+(\S+)\s+[\d.]+: (ipi_send_cpu(?:mask)?): (\S+)", line)
-        if not m or (len(m.group(1)) > 2 and m.group(1)[2] in "hsH"):
+        m = re.match(r"\s*\S*-(\d+)\s+\[\d+\]\s+(\S+)\s+[\d.]+: (ipi_send_cpu(?:mask)?): (\S+)",
+                     line)
+        if not m or int(m.group(1)) != pid or (len(m.group(2)) > 2 and m.group(2)[2] in "hsH"):
             continue
-        if m.group(2) == "ipi_send_cpu":
+        if m.group(3) == "ipi_send_cpu":
             n += 1
             continue
-        for part in m.group(3).removeprefix("cpumask=").split(","):
+        for part in m.group(4).removeprefix("cpumask=").split(","):
             lo, _, hi = part.partition("-")
             n += int(hi or lo) - int(lo) + 1
     return n
@@ -217,7 +222,7 @@ SCALING = [("status", "svsmctl status"), ("cpus", "svsmctl cpus"),
 def scaling_point(g: Guest, runs: int) -> dict:
     """Per command: median wall time, SVSM calls, the IPIs its processes sent
     and (for comparison) the CAL IPIs all CPUs took meanwhile, per run."""
-    g.start_ipi_trace()
+    g.check_ipi_trace()
     point = {}
     for label, cmd in [("true", "true")] + SCALING:
         walls, calls, ipis, cal = [], [], [], []
@@ -280,7 +285,8 @@ def vm_suite(kernel: vmlib.Kernel, cpus: list[int], detail_cpus: int, rounds: in
         t0 = time.monotonic()
         try:
             machine = vmlib.boot(kernel, workdir=build / "vm" / f"{kernel.name}-{tag}-{n}",
-                                 extra_binaries=PEERS, extra_modules=(CPUID_MODULE,), smp=n)
+                                 extra_binaries=PEERS, extra_modules=(CPUID_MODULE,), smp=n,
+                                 append=IPI_TRACE_BOOT)
         except vmlib.VMError as e:
             # A big VM may not boot in time on a loaded machine: the report says
             # so (SVSMCTL_VM_BOOT_TIMEOUT gives it longer), the rest is kept.

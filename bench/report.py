@@ -100,8 +100,8 @@ def scaling(vm: dict) -> list[str]:
             "COMMAND being " + ", ".join(f"`{c}`" for c in cmds.values()) + "; SVSM calls are the "
             "difference of `vmgexits` in `/sys/kernel/debug/svsm_diag/state` (the emulated SVSM's "
             "count), read before and after; IPIs are those the command's processes sent (the "
-            "`ipi_send_cpu`/`ipi_send_cpumask` tracepoints with `set_event_pid` and "
-            "`event-fork`, outside interrupt context, the command run on its own: the `CAL:` line "
+            "`ipi_send_cpu`/`ipi_send_cpumask` events, on from boot, counted for the command's pid "
+            "outside interrupt context, the command run on its own: the `CAL:` line "
             "of `/proc/interrupts` also counts the timer's and scheduler's IPIs, which grow with "
             "wall time; the JSON keeps it as `cal_ipis_all`). Under TCG even `true` sends dozens "
             "(TLB flushes at exec and exit, as the process moves between vCPUs); the target "
@@ -157,11 +157,12 @@ COMPARE = [
 
 
 def compare(d: dict, before: dict) -> list[str]:
-    out = [f"Before: commit `{before['commit']}` ({before['machine']['date']}); after: commit "
-           f"`{d['commit']}` ({d['machine']['date']}). Both from `scripts/bench.sh` on this machine; "
-           "the before run's JSON is `docs/benchmarks-before.json` (it ran with 4 vCPUs only, at the "
-           "same time as the start of the after run: wall times of the two runs are both noisy, "
-           "instruction and relocation counts are not).", "",
+    out = [f"Before: commit `{before['commit']}` ({before['machine']['date']}, "
+           f"`{before['argv']}`); after: commit `{d['commit']}` ({d['machine']['date']}). Both "
+           "from `scripts/bench.sh` on this machine; the before run's JSON is "
+           "`docs/benchmarks-before.json`. The two runs met different loads on a shared "
+           "machine: their wall times compare loosely, instruction and relocation counts "
+           "exactly.", "",
            "| metric | before | after | after/before |", "|---|---|---|---|"]
     for label, get in COMPARE:
         try:
@@ -201,7 +202,7 @@ def render(d: dict, before: dict | None = None) -> str:
         out += ["**Smoke run**: one round, few vCPU counts; the numbers only prove that it runs.", ""]
     out += ["## Targets (issue 13)", ""] + targets(d) + [""]
     if before:
-        out += ["## Before and after the start-up work", ""] + compare(d, before) + [""]
+        out += ["## Before and after", ""] + compare(d, before) + [""]
     out += ["## 1. Whole-process cost", "",
             f"### In the VM ({vm['detail_cpus']} vCPUs, module loaded)", ""]
     out += whole_process(vm["whole_process"], vm["whole_process_line"], False) + [""]
