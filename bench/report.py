@@ -103,9 +103,9 @@ def scaling(vm: dict) -> list[str]:
             "`ipi_send_cpu`/`ipi_send_cpumask` events, on from boot, counted for the command's pid "
             "outside interrupt context, the command run on its own: the `CAL:` line "
             "of `/proc/interrupts` also counts the timer's and scheduler's IPIs, which grow with "
-            "wall time; the JSON keeps it as `cal_ipis_all`). Under TCG even `true` sends dozens "
-            "(TLB flushes at exec and exit, as the process moves between vCPUs); the target "
-            "counts what `status` sends beyond `true`. `true` shows what the harness itself costs. Module memory: "
+            "wall time; the JSON keeps it as `cal_ipis_all`). What `true` sends (exec and exit, "
+            "the process moving between vCPUs) any process sends; the target counts what "
+            "`status` sends beyond it. `true` shows what the harness itself costs. Module memory: "
             "the drop of `MemFree` (after `drop_caches`) across `modprobe svsm_diag "
             "backend=emulated` and a first `svsmctl status`; page-sized noise included."]
     return out
@@ -156,11 +156,11 @@ COMPARE = [
 ]
 
 
-def compare(d: dict, before: dict) -> list[str]:
+def compare(d: dict, before: dict, before_path: str) -> list[str]:
     out = [f"Before: commit `{before['commit']}` ({before['machine']['date']}, "
            f"`{before['argv']}`); after: commit `{d['commit']}` ({d['machine']['date']}). Both "
            "from `scripts/bench.sh` on this machine; the before run's JSON is "
-           "`docs/benchmarks-before.json`. The two runs met different loads on a shared "
+           f"`{before_path}`. The two runs met different loads on a shared "
            "machine: their wall times compare loosely, instruction and relocation counts "
            "exactly.", "",
            "| metric | before | after | after/before |", "|---|---|---|---|"]
@@ -181,7 +181,7 @@ def compare(d: dict, before: dict) -> list[str]:
     return out
 
 
-def render(d: dict, before: dict | None = None) -> str:
+def render(d: dict, before: dict | None = None, before_path: str = "") -> str:
     m, vm = d["machine"], d["vm"]
     out = ["# Benchmarks", "",
            "Written by `scripts/bench.sh` (bench/bench.py); every number below is one this run "
@@ -202,7 +202,7 @@ def render(d: dict, before: dict | None = None) -> str:
         out += ["**Smoke run**: one round, few vCPU counts; the numbers only prove that it runs.", ""]
     out += ["## Targets (issue 13)", ""] + targets(d) + [""]
     if before:
-        out += ["## Before and after", ""] + compare(d, before) + [""]
+        out += ["## Before and after", ""] + compare(d, before, before_path) + [""]
     out += ["## 1. Whole-process cost", "",
             f"### In the VM ({vm['detail_cpus']} vCPUs, module loaded)", ""]
     out += whole_process(vm["whole_process"], vm["whole_process_line"], False) + [""]
