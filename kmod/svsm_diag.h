@@ -217,6 +217,7 @@ u32 svsm_diag_result(const struct svsm_diag_outcome *o);
 bool svsm_diag_succeeded(const struct svsm_diag_outcome *o);
 int svsm_diag_current_ca(u64 *gpa, struct svsm_diag_ca **ca);
 bool svsm_diag_ca_answers(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o);
+bool svsm_diag_ca_in_use(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o);
 bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, struct svsm_diag_ca *orig,
 			  u64 orig_gpa, struct svsm_diag_outcome *o);
 int svsm_diag_run_job(struct svsm_diag_job *job);

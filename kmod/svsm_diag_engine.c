@@ -46,7 +46,7 @@
  * must not keep a CPU in this loop.
  */
 #define SVSM_DIAG_MAX_INTERRUPTIONS	8
-/* REMAP_CA back to the kernel's CA: tries before the CA counts as lost. */
+/* REMAP_CA back to the kernel's CA, or a query proving it: tries before giving up. */
 #define SVSM_DIAG_RESTORE_TRIES		5
 
 static const struct svsm_diag_transport *svsm_xp;
@@ -205,6 +205,21 @@ bool svsm_diag_ca_answers(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o)
 	return svsm_diag_succeeded(o);
 }
 
+/*
+ * Does the SVSM use @ca, the CA CALL_PENDING says it listens on? Asked
+ * again when unanswered: one lost query proves nothing, and asking the
+ * other candidate instead would enter the SVSM with nothing pending.
+ */
+bool svsm_diag_ca_in_use(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o)
+{
+	int i;
+
+	for (i = 0; i < SVSM_DIAG_RESTORE_TRIES; i++)
+		if (svsm_diag_ca_answers(ca, o))
+			return true;
+	return false;
+}
+
 /* ---- Calling Areas the kernel does not know ---- */
 
 /*
@@ -306,7 +321,7 @@ bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, struct svsm_diag_ca *orig,
 		if (svsm_diag_succeeded(o))
 			break;
 	}
-	return svsm_diag_ca_answers(orig, o);
+	return svsm_diag_ca_in_use(orig, o);
 }
 
 int svsm_diag_gbuf_alloc(struct svsm_diag_gbuf *b, size_t len)

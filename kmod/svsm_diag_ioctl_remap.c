@@ -80,11 +80,11 @@ static int svsm_diag_remap_test_fn(void *data)
 	}
 
 	/*
-	 * Believe only what answers. Whenever the first remap went out and the
-	 * kernel's CA does not answer, the SVSM may be listening on the test
-	 * page: move it back from there.
+	 * Believe only what answers, asking where CALL_PENDING says the SVSM
+	 * listens. Only when it is on the test page, or the kernel's CA never
+	 * answers, is it moved back from the test page.
 	 */
-	if (!on_test && svsm_diag_ca_answers(orig, &o))
+	if (!on_test && svsm_diag_ca_in_use(orig, &o))
 		arg->outcome |= SVSM_DIAG_REMAP_RESTORED;
 	else if (svsm_diag_restore_ca(test, orig, orig_gpa, &o))
 		arg->outcome |= SVSM_DIAG_REMAP_RESTORED | SVSM_DIAG_REMAP_RECOVERED;

@@ -1,6 +1,7 @@
 """SVSM calls through svsm_diag on the emulated backend: every protocol the
 emulator offers, Calling Area remaps, attestation, fault injection, CPU
 hotplug and permissions."""
+import errno
 import hashlib
 import os
 import struct
@@ -190,6 +191,20 @@ def test_remap_test_refused_remap_leaves_original(emu):
     assert r["step0.result"] == U.SVSM_ERR_INVALID_ADDRESS
     assert r["steps_done"] == 2  # the failed remap, then the proof on the original CA
     assert r["outcome"] == U.SVSM_DIAG_REMAP_RESTORED
+    assert r["step3.error"] == 0
+    no_spurious_entries(emu)
+
+
+def test_remap_test_asks_only_where_the_svsm_listens(emu):
+    # The first remap is never serviced, nor is the first proof through the
+    # original CA: the SVSM never left it, so the proof is asked again
+    # there. Nothing may go to the test page, where the SVSM would be
+    # entered with no call pending.
+    emu.inject("unserviced 2")
+    r = emu.ioctl("remap", cpu=2)
+    expect(r, "EIO")
+    assert r["step0.error"] == (-errno.ECOMM) & 0xffffffff and r["steps_done"] == 2, r
+    assert r["outcome"] == U.SVSM_DIAG_REMAP_RESTORED, r
     assert r["step3.error"] == 0
     no_spurious_entries(emu)
 
