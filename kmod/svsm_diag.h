@@ -220,8 +220,7 @@ bool svsm_diag_ca_answers(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o);
 bool svsm_diag_ca_in_use(struct svsm_diag_ca *ca, struct svsm_diag_outcome *o);
 bool svsm_diag_restore_ca(struct svsm_diag_ca *cur, struct svsm_diag_ca *orig,
 			  u64 orig_gpa, struct svsm_diag_outcome *o);
-int svsm_diag_run_job(struct svsm_diag_job *job);
-int svsm_diag_run_job_on(unsigned int cpu, struct svsm_diag_job *job);
+int svsm_diag_run_job(unsigned int cpu, struct svsm_diag_job *job);
 int svsm_diag_on_cpu(unsigned int cpu, int (*fn)(void *), void *data);
 int svsm_diag_gbuf_alloc(struct svsm_diag_gbuf *b, size_t len);
 void svsm_diag_gbuf_free(struct svsm_diag_gbuf *b);

@@ -11,16 +11,16 @@
  * CALL_PENDING, reads the response and restores the MSR. As in the kernel,
  * CALL_PENDING decides what happened: cleared, the SVSM ran the call.
  *
- * Nothing here runs with interrupts off as a whole. A plain call's
- * exchanges are cross-CPU function calls to the target CPU (interrupts off
- * there), the caller free to sleep between them; the other commands' work
- * runs on the target CPU in process context (in the caller, pinned, on its
- * own CPU; else in a worker through smp_call_on_cpu(), the caller asleep)
- * and disables interrupts only around each exchange, with
- * whatever the exchange puts in the CA buffer written and read back inside
- * that section: the kernel's own SVSM users share the CA. A remap of the
- * CA stays in one interrupts-off section from the move to the proof that
- * the kernel's CA is in use again.
+ * Nothing here runs with interrupts off as a whole. The exchanges of a job
+ * (a plain CALL, ATTEST) are cross-CPU function calls to the target CPU
+ * (interrupts off there), the caller free to sleep between them. REMAP_CA,
+ * REMAP_CA_TEST and the kernel's own SVSM paths run on the target CPU in
+ * process context (in the caller, pinned, on its own CPU; else in a worker
+ * through smp_call_on_cpu(), the caller asleep) and disable interrupts only
+ * around each exchange. Whatever an exchange puts in the CA buffer is
+ * written and read back inside its section: the kernel's own SVSM users
+ * share the CA. A remap of the CA stays in one interrupts-off section from
+ * the move to the proof that the kernel's CA is in use again.
  */
 #include <linux/atomic.h>
 #include <linux/cpu.h>
@@ -407,30 +407,13 @@ static void svsm_diag_job_step(void *data)
 		job->drain(job, ca);
 }
 
-/* @job on this CPU (the caller runs on the target CPU, pinned). */
-int svsm_diag_run_job(struct svsm_diag_job *job)
-{
-	struct svsm_diag_step_ctx c = { .job = job };
-	unsigned long flags;
-
-	memset(&job->o, 0, sizeof(job->o));
-	do {
-		local_irq_save(flags);
-		svsm_diag_job_step(&c);
-		local_irq_restore(flags);
-		if (c.again)
-			cond_resched();
-	} while (c.again);
-	return c.ret;
-}
-
 /*
  * @job on @cpu, each exchange a cross-CPU function call (run directly, not
  * by IPI, on the caller's own CPU): a job needs nothing but its exchanges on
  * the target, and waking a worker there costs far more than the call.
  * Between exchanges (BUSY, INCOMPLETE, NMIs) the caller may sleep.
  */
-int svsm_diag_run_job_on(unsigned int cpu, struct svsm_diag_job *job)
+int svsm_diag_run_job(unsigned int cpu, struct svsm_diag_job *job)
 {
 	struct svsm_diag_step_ctx c = { .job = job };
 	int ret;

@@ -73,15 +73,6 @@ static void svsm_diag_attest_drain(struct svsm_diag_job *job, struct svsm_diag_c
 	memset(ca->buffer, 0, svsm_diag_attest_op_size(ctx->arg) + SVSM_ATTEST_NONCE_SIZE);
 }
 
-static int svsm_diag_attest_module_fn(void *data)
-{
-	struct svsm_diag_attest_ctx *ctx = data;
-	int ret;
-
-	ret = svsm_diag_run_job(&ctx->job);
-	return ret ? ret : ctx->job.o.error;
-}
-
 /*
  * The kernel's snp_issue_svsm_attest_req() (real SVSM, 6.11+): the same
  * request, issued over the kernel's NMI-safe GHCB path on this CPU's CA.
@@ -156,12 +147,15 @@ static bool svsm_diag_attest_grow(size_t *cur, u64 reg, u64 untouched)
 
 static int svsm_diag_attest_run(struct svsm_diag_attest_ctx *ctx, bool via_kernel)
 {
-	int (*fn)(void *) = via_kernel ? svsm_diag_attest_kernel_fn : svsm_diag_attest_module_fn;
 	u32 cpu = ctx->arg->cpu;
+	int ret;
 
 	if (cpu == SVSM_DIAG_ANY_CPU)
 		cpu = raw_smp_processor_id();	/* a hint: any online CPU will do */
-	return svsm_diag_on_cpu(cpu, fn, ctx);
+	if (via_kernel)
+		return svsm_diag_on_cpu(cpu, svsm_diag_attest_kernel_fn, ctx);
+	ret = svsm_diag_run_job(cpu, &ctx->job);
+	return ret ? ret : ctx->job.o.error;
 }
 
 static int svsm_diag_attest_copy_out(const struct svsm_diag_buf *ubuf,

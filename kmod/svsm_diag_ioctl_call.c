@@ -207,7 +207,7 @@ static int svsm_diag_do_call(struct svsm_diag_call *arg)
 	} else if (svsm_diag_call_is_remap(arg)) {
 		ret = svsm_diag_on_cpu(arg->cpu, svsm_diag_call_remap_fn, &ctx);
 	} else {
-		ret = svsm_diag_run_job_on(arg->cpu, &ctx.job);
+		ret = svsm_diag_run_job(arg->cpu, &ctx.job);
 		if (!ret)
 			ret = svsm_diag_call_result(&ctx);
 	}
