@@ -7,7 +7,6 @@
 #include <libkmod.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -228,9 +227,9 @@ class DepIndex {
   size_t size_ = 0;
 };
 
+// The file probe_platform() reads too, so every report names one release.
 std::string running_kernel_release() {
-  struct utsname u {};
-  return ::uname(&u) == 0 ? u.release : "";
+  return read_line("/proc/sys/kernel/osrelease").value_or("");
 }
 
 bool kernel_cmdline_blocks(const std::string &name) {
