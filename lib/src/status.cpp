@@ -158,39 +158,49 @@ std::vector<uint32_t> online_cpus_callers_first(const Device &dev) {
   return cpus;
 }
 
-// QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers:
-// once on each online CPU in turn, or (!all_cpus) on the caller's CPU only.
-// Privilege errors are thrown; a CPU that went offline is skipped.
+enum class Probe { answered, failed, offline };
+
+// QUERY_PROTOCOL for the core protocol, version 1, which every SVSM offers,
+// on @cpu; a failure is added to @live. Privilege errors are thrown.
+Probe probe_cpu(const Device &dev, uint32_t cpu, Liveness &live) {
+  CallRequest req;
+  req.cpu = cpu;
+  req.protocol = SVSM_PROTOCOL_CORE;
+  req.call = SVSM_CORE_QUERY_PROTOCOL;
+  req.rcx = (static_cast<uint64_t>(SVSM_PROTOCOL_CORE) << 32) | 1;
+  CallResult r;
+  try {
+    r = dev.call(req);
+  } catch (const Error &e) {
+    if (e.errno_value() == ENXIO) return Probe::offline;  // went offline meanwhile
+    throw;
+  }
+  ++live.cpus_probed;
+  if (!r.error && r.rcx) return Probe::answered;
+  ProbeFailure f;
+  f.cpu = cpu;
+  f.error = r.error ? r.error : EIO;
+  if (r.status.serviced && r.error) f.result = r.result;
+  f.cause = r.error ? failure_of(r) : "the SVSM says it does not offer the core protocol";
+  if (f.result) f.cause = fmt::format("the SVSM answered {} ({:#x})", f.cause, *f.result);
+  f.hint = probe_hint(r.error, f.result);
+  live.failures.push_back(std::move(f));
+  return Probe::failed;
+}
+
+// Every online CPU, or (!all_cpus) one: the caller's, or the next online
+// one if it went offline meanwhile.
 Liveness probe_liveness(const Device &dev, bool all_cpus) {
   Liveness live;
-  for (uint32_t cpu : all_cpus ? dev.online_cpus() : online_cpus_callers_first(dev)) {
-    CallRequest req;
-    req.cpu = cpu;
-    req.protocol = SVSM_PROTOCOL_CORE;
-    req.call = SVSM_CORE_QUERY_PROTOCOL;
-    req.rcx = (static_cast<uint64_t>(SVSM_PROTOCOL_CORE) << 32) | 1;
-    CallResult r;
-    try {
-      r = dev.call(req);
-    } catch (const Error &e) {
-      if (e.errno_value() == ENXIO) continue;  // went offline meanwhile
-      throw;
-    }
-    ++live.cpus_probed;
-    if (!all_cpus) live.only_cpu = cpu;
-    if (!r.error && r.rcx) {
-      if (all_cpus) continue;
+  if (all_cpus) {
+    for (uint32_t cpu : dev.online_cpus()) probe_cpu(dev, cpu, live);
+    return live;
+  }
+  for (uint32_t cpu : online_cpus_callers_first(dev)) {
+    if (probe_cpu(dev, cpu, live) != Probe::offline) {
+      live.only_cpu = cpu;
       break;
     }
-    ProbeFailure f;
-    f.cpu = cpu;
-    f.error = r.error ? r.error : EIO;
-    if (r.status.serviced && r.error) f.result = r.result;
-    f.cause = r.error ? failure_of(r) : "the SVSM says it does not offer the core protocol";
-    if (f.result) f.cause = fmt::format("the SVSM answered {} ({:#x})", f.cause, *f.result);
-    f.hint = probe_hint(r.error, f.result);
-    live.failures.push_back(std::move(f));
-    if (!all_cpus) break;
   }
   return live;
 }
