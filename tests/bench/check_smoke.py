@@ -38,6 +38,14 @@ def main() -> int:
     for n, p in d["vm"]["scaling"].items():
         if not p["status"]["svsm_calls"] > 0:
             problems.append(f"{n} vCPUs: status made no SVSM call as counted")
+    # IPIs as counted from the trace: none with one vCPU (nothing to send
+    # them to), some for a remap on every CPU of two (one of them remote).
+    scaling = d["vm"]["scaling"]
+    sent = {label: r["ipis"] for label, r in scaling["1"].items() if "ipis" in r}
+    if not sent or any(sent.values()):
+        problems.append(f"1 vCPU: IPIs counted where none can be sent: {sent}")
+    if not scaling["2"]["remap-ca --all-cpus"]["ipis"] > 0:
+        problems.append("2 vCPUs: remap-ca --all-cpus sent no IPI as counted")
     for section in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4."):
         if section not in md:
             problems.append(f"report has no {section!r} section")
