@@ -7,8 +7,10 @@ emulated SVSM, and writes the numbers it measured, with the commands behind
 them, to a Markdown report, a JSON file and a PNG plot (bench/plot.py):
 
 1. whole-process cost, svsmctl against systemd-detect-virt, cpuid and
-   virt-what, run alternately (A B C A B C ...) by tests/e2e/svsm-bench.c;
-   instructions counted by callgrind on the host;
+   virt-what, run alternately (A B C A B C ...) by tests/e2e/svsm-bench.c,
+   with the start-up floor of any C++ program linked as svsmctl is
+   (tests/e2e/svsm-bench-floor.cpp); instructions counted by callgrind on
+   the host;
 2. per-call cost of each ioctl in the VM (tests/e2e/svsm-ioctl.c in its
    seconds=N loop), against GET_INFO and against a bare cross-CPU function
    call (svsm-bench xcpu: the cpuid driver's smp_call_function_single());
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "vm"))
 import vm as vmlib  # noqa: E402
+from report import CXX_FLOOR  # noqa: E402  (bench/, this script's directory)
 
 # The peers, on the host and copied into the VM with their libraries.
 PEERS = {"/usr/bin/systemd-detect-virt": "/usr/bin/systemd-detect-virt",
@@ -49,12 +52,13 @@ CPUID_MODULE = "kernel/arch/x86/kernel/cpuid"
 PEER = "systemd-detect-virt"
 
 
-def whole_process_commands(svsmctl: str) -> list[tuple[str, list[str]]]:
-    """(label, argv): svsmctl's commands first, then the peers."""
+def whole_process_commands(svsmctl: str, floor: str) -> list[tuple[str, list[str]]]:
+    """(label, argv): svsmctl's commands first, the C++ floor, then the peers."""
     return [("svsmctl status", [svsmctl, "status"]),
             ("svsmctl status --json", [svsmctl, "--json", "status"]),
             ("svsmctl check", [svsmctl, "check"]),
             ("svsmctl --version", [svsmctl, "--version"]),
+            (CXX_FLOOR, [floor]),
             ("systemd-detect-virt", ["systemd-detect-virt"]),
             ("cpuid -1 -l 0x8000001f", ["cpuid", "-1", "-l", "0x8000001f"]),
             ("virt-what", ["virt-what"])]
@@ -302,7 +306,7 @@ def vm_suite(kernel: vmlib.Kernel, cpus: list[int], detail_cpus: int, rounds: in
             res["module_mem_kib"][n] = free0 - g.mem_free_kib()
             if n == detail_cpus:
                 res["whole_process_line"], res["whole_process"] = run_alternating(
-                    g.sh, "svsm-bench", rounds, whole_process_commands("svsmctl"))
+                    g.sh, "svsm-bench", rounds, whole_process_commands("svsmctl", "svsm-bench-floor"))
                 res["per_call"] = per_call(g, seconds)
                 res["detail_cpus"] = n
             res["scaling"][n] = scaling_point(g, runs)
@@ -380,7 +384,7 @@ def main() -> int:
     log("footprint")
     data["footprint"] = footprint(build, kernel)
     log("whole process on the host")
-    cmds = whole_process_commands(str(svsmctl))
+    cmds = whole_process_commands(str(svsmctl), str(build / "tests" / "e2e" / "svsm-bench-floor"))
     data["host_line"], data["host"] = run_alternating(host_run, str(bench), rounds, cmds)
     log("callgrind on the host")
     for label, cmd in cmds:

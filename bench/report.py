@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 PEER = "systemd-detect-virt"
+CXX_FLOOR = "C++ start-up floor"
 NULL = "GET_INFO (null ioctl)"
 LOCAL = "CALL QUERY_PROTOCOL, caller's CPU"
 REMOTE = "CALL QUERY_PROTOCOL, other CPU"
@@ -48,6 +49,13 @@ def targets(d: dict) -> list[str]:
                  f"{r:.2f}x", r <= 1.5))
     out = ["| target | wanted | measured | |", "|---|---|---|---|"]
     out += [f"| {a} | {b} | {c} | {_met(ok)} |" for a, b, c, ok in rows]
+    floor = wp.get(CXX_FLOOR)
+    if floor:
+        out += ["", f"The floor under these wall times: `{floor['command']}`, a C++ program that "
+                f"links libstdc++ as svsmctl does and prints one line, takes "
+                f"{floor['wall_ms'] / wp[PEER]['wall_ms']:.2f}x systemd-detect-virt in the VM "
+                f"(`svsmctl --version`: {wp['svsmctl --version']['wall_ms'] / floor['wall_ms']:.2f}x "
+                f"the floor)."]
     return out
 
 
