@@ -12,8 +12,9 @@ them, to a Markdown report, a JSON file and a PNG plot (bench/plot.py):
    (tests/e2e/svsm-bench-floor.cpp); instructions counted by callgrind on
    the host;
 2. per-call cost of each ioctl in the VM (tests/e2e/svsm-ioctl.c in its
-   seconds=N loop), against GET_INFO and against a bare cross-CPU function
-   call (svsm-bench xcpu: the cpuid driver's smp_call_function_single());
+   seconds=N loop, one-second slices of each operation in turn), against
+   GET_INFO and against a cross-CPU function call (svsm-bench xcpu: the
+   cpuid driver's smp_call_function_single_async() and a completion);
 3. scaling with the number of vCPUs: wall time, SVSM calls (the emulated
    SVSM's debugfs counter) and the IPIs the command's processes send (the
    kernel's ipi events, task context only) per command;
@@ -263,26 +264,30 @@ FLOOR = [("cross-CPU function call (cpuid driver), caller's CPU", "taskset -c 0 
          ("cross-CPU function call (cpuid driver), other CPU", "taskset -c 0 svsm-bench xcpu 1 {s}")]
 
 
-def per_call(g: Guest, seconds: int) -> dict:
-    res = {}
-    for label, tmpl in PER_CALL:
-        cmd = tmpl.format(s=seconds)
-        r = json.loads(g.sh(cmd))
-        bad = {k: v for k, v in r["errnos"].items() if k != "OK"}
-        if bad:
-            raise RuntimeError(f"guest: {cmd}: errors {bad}")
-        res[label] = {"calls_per_s": r["ioctls"] / (r["elapsed_ns"] / 1e9), "command": cmd}
+def per_call(g: Guest, slices: int) -> dict:
+    """Calls per second of each operation: one-second slices of every
+    operation in turn (A B C ... A B C ...), @slices rounds, the median
+    slice of each, so that a change in the host's load hits all alike."""
     g.sh(f"insmod /lib/modules/$(uname -r)/{CPUID_MODULE}.ko")
-    for label, tmpl in FLOOR:
-        cmd = tmpl.format(s=seconds)
-        calls, ns = (int(x) for x in g.sh(cmd).split())
-        res[label] = {"calls_per_s": calls / (ns / 1e9), "command": cmd}
+    rates = {label: [] for label, _ in PER_CALL + FLOOR}
+    commands = {label: tmpl.format(s=1) for label, tmpl in PER_CALL + FLOOR}
+    for _ in range(slices):
+        for label, _ in PER_CALL:
+            r = json.loads(g.sh(commands[label]))
+            bad = {k: v for k, v in r["errnos"].items() if k != "OK"}
+            if bad:
+                raise RuntimeError(f"guest: {commands[label]}: errors {bad}")
+            rates[label].append(r["ioctls"] / (r["elapsed_ns"] / 1e9))
+        for label, _ in FLOOR:
+            calls, ns = (int(x) for x in g.sh(commands[label]).split())
+            rates[label].append(calls / (ns / 1e9))
     g.sh("rmmod cpuid")
-    return res
+    return {label: {"calls_per_s": statistics.median(r), "slices": len(r),
+                    "command": commands[label]} for label, r in rates.items()}
 
 
 def vm_suite(kernel: vmlib.Kernel, cpus: list[int], detail_cpus: int, rounds: int,
-             runs: int, seconds: int, log, tag: str) -> dict:
+             runs: int, slices: int, log, tag: str) -> dict:
     build = vmlib.build_dir()
     res = {"scaling": {}, "module_mem_kib": {}}
     for n in cpus:
@@ -307,7 +312,7 @@ def vm_suite(kernel: vmlib.Kernel, cpus: list[int], detail_cpus: int, rounds: in
             if n == detail_cpus:
                 res["whole_process_line"], res["whole_process"] = run_alternating(
                     g.sh, "svsm-bench", rounds, whole_process_commands("svsmctl", "svsm-bench-floor"))
-                res["per_call"] = per_call(g, seconds)
+                res["per_call"] = per_call(g, slices)
                 res["detail_cpus"] = n
             res["scaling"][n] = scaling_point(g, runs)
             g.sh("rmmod svsm_diag")
@@ -362,7 +367,7 @@ def main() -> int:
         detail = max(cpus)
     rounds = args.rounds or (1 if smoke else 11)
     runs = 1 if smoke else 3
-    seconds = 1 if smoke else 2
+    slices = 1 if smoke else 5
     build = vmlib.build_dir()
     out = args.out or (build / "bench-smoke" if smoke else ROOT / "docs")
     out.mkdir(parents=True, exist_ok=True)
@@ -380,7 +385,7 @@ def main() -> int:
 
     data = {"machine": machine_info(), "commit": git_commit(), "smoke": smoke,
             "argv": " ".join(["scripts/bench.sh"] + sys.argv[1:]),
-            "rounds": rounds, "runs": runs, "seconds": seconds}
+            "rounds": rounds, "runs": runs, "slices": slices}
     log("footprint")
     data["footprint"] = footprint(build, kernel)
     log("whole process on the host")
@@ -395,7 +400,7 @@ def main() -> int:
         runs_cg = 1 if smoke or label == "virt-what" else 3
         data["host"][label]["instructions"] = None if skip else callgrind(cmd, runs_cg)
     log(f"VMs ({kernel.release}, vCPUs {cpus})")
-    data["vm"] = vm_suite(kernel, cpus, detail, rounds, runs, seconds, log,
+    data["vm"] = vm_suite(kernel, cpus, detail, rounds, runs, slices, log,
                           "bench-smoke" if smoke else "bench")
     data["machine"]["loadavg_end"] = f"{os.getloadavg()[0]:.1f}"
 

@@ -18,8 +18,16 @@ def _num(v, digits=1):
     return f"{v:,}"
 
 
-def _met(ok: bool) -> str:
+def _met(ok: bool | None) -> str:
+    if ok is None:
+        return "**not proven**"
     return "met" if ok else "**not met**"
+
+
+def _per_call_reps(d: dict) -> str:
+    if "slices" in d:  # runs before the slices: one loop of "seconds" each
+        return f"{d['slices']} interleaved one-second slices of each operation"
+    return f"one {d['seconds']}-second loop of each operation"
 
 
 def targets(d: dict) -> list[str]:
@@ -44,9 +52,12 @@ def targets(d: dict) -> list[str]:
     pc = vm["per_call"]
     r = pc[NULL]["calls_per_s"] / pc[LOCAL]["calls_per_s"]
     rows.append(("local CALL, time per call vs the null ioctl", "≤ 1.5x", f"{r:.2f}x", r <= 1.5))
+    # The cpuid driver's call sleeps until it completes: not the bare call
+    # the target names, so at or under it proves nothing; over it is a miss.
     r = pc[FLOOR_REMOTE]["calls_per_s"] / pc[REMOTE]["calls_per_s"]
-    rows.append(("remote CALL, time per call vs a bare cross-CPU function call", "≤ 1.5x",
-                 f"{r:.2f}x", r <= 1.5))
+    rows.append(("remote CALL, time per call vs a bare cross-CPU function call "
+                 "(measured: vs the cpuid driver's, which sleeps)", "≤ 1.5x",
+                 f"{r:.2f}x", None if r <= 1.5 else False))
     out = ["| target | wanted | measured | |", "|---|---|---|---|"]
     out += [f"| {a} | {b} | {c} | {_met(ok)} |" for a, b, c, ok in rows]
     floor = wp.get(CXX_FLOOR)
@@ -205,7 +216,7 @@ def render(d: dict, before: dict | None = None, before_path: str = "") -> str:
            f"| VMs | QEMU {vm['accel'].upper()}, Linux {vm['kernel']}, svsm_diag backend=emulated, "
            f"whole-process and per-call runs with {vm['detail_cpus']} vCPUs |",
            f"| repetitions | whole process: {d['rounds']} alternating rounds; scaling: {d['runs']} runs "
-           f"per point; per-call loops: {d['seconds']} s each |", ""]
+           f"per point; per call: {_per_call_reps(d)} |", ""]
     if d["smoke"]:
         out += ["**Smoke run**: one round, few vCPU counts; the numbers only prove that it runs.", ""]
     out += ["## Targets (issue 13)", ""] + targets(d) + [""]
@@ -219,10 +230,13 @@ def render(d: dict, before: dict | None = None, before_path: str = "") -> str:
     out += ["## 2. Per-call cost in the VM", "",
             "`svsm-ioctl ... seconds=N` repeats one ioctl for N seconds (restoring its input "
             "struct each time, the same work for every operation) and reports the count and the "
-            "elapsed time. The floor for the remote CALL is `svsm-bench xcpu`: `pread()` of "
+            "elapsed time; each operation runs for one second in turn, round after round, and "
+            "the table has each one's median second. The floor for the remote CALL is `svsm-bench xcpu`: `pread()` of "
             "`/dev/cpu/N/cpuid`, for which the kernel's cpuid driver runs one CPUID on CPU N "
-            "through `smp_call_function_single()` — a bare cross-CPU function call plus a "
-            "syscall, no SVSM. Everything pinned to CPU 0 with `taskset -c 0`.", ""]
+            "through `smp_call_function_single_async()` and sleeps until it completes — a "
+            "cross-CPU function call plus a syscall and a wake-up, no SVSM. A CALL waits for "
+            "its function call spinning, as `smp_call_function_single()` does, so the floor "
+            "holds a sleep and a wake-up that the CALL does not. Everything pinned to CPU 0 with `taskset -c 0`.", ""]
     out += per_call(vm["per_call"]) + [""]
     out += ["## 3. Scaling with vCPUs", "", "![scaling](benchmarks-scaling.png)", ""]
     out += scaling(vm) + [""]
