@@ -13,8 +13,8 @@ them, to a Markdown report, a JSON file and a PNG plot (bench/plot.py):
    the host;
 2. per-call cost of each ioctl in the VM (tests/e2e/svsm-ioctl.c in its
    seconds=N loop, one-second slices of each operation in turn), against
-   GET_INFO and against a cross-CPU function call (svsm-bench xcpu: the
-   cpuid driver's smp_call_function_single_async() and a completion);
+   GET_INFO and against a bare cross-CPU function call (svsm-bench
+   xcpu-sync: read() of a perf event bound to the other CPU);
 3. scaling with the number of vCPUs: wall time, SVSM calls (the emulated
    SVSM's debugfs counter) and the IPIs the command's processes send (the
    kernel's ipi events, task context only) per command;
@@ -260,8 +260,12 @@ PER_CALL = [
     ("ATTEST", "taskset -c 0 svsm-ioctl attest report_cap=4096 manifest_cap=4096 "
                "certs_cap=16384 seconds={s}"),
 ]
-FLOOR = [("cross-CPU function call (cpuid driver), caller's CPU", "taskset -c 0 svsm-bench xcpu 0 {s}"),
-         ("cross-CPU function call (cpuid driver), other CPU", "taskset -c 0 svsm-bench xcpu 1 {s}")]
+FLOOR = [("cross-CPU function call (perf event read), caller's CPU",
+          "taskset -c 0 svsm-bench xcpu-sync 0 {s}"),
+         ("cross-CPU function call (perf event read), other CPU",
+          "taskset -c 0 svsm-bench xcpu-sync 1 {s}"),
+         ("cross-CPU function call that sleeps (cpuid driver), other CPU",
+          "taskset -c 0 svsm-bench xcpu 1 {s}")]
 
 
 def per_call(g: Guest, slices: int) -> dict:

@@ -8,9 +8,14 @@
  *	stdout and stderr on /dev/null. One line per run:
  *	"<command index> <wall ns> <peak RSS KiB> <exit status>".
  *   svsm-bench xcpu CPU SECONDS
- *	A bare cross-CPU function call: pread() of /dev/cpu/CPU/cpuid (the
- *	cpuid driver runs one CPUID on CPU through smp_call_function_single(),
- *	or directly when CPU is the caller's own). Prints "<calls> <ns>".
+ *	A cross-CPU function call that sleeps: pread() of /dev/cpu/CPU/cpuid
+ *	(the cpuid driver runs one CPUID on CPU through
+ *	smp_call_function_single_async() and waits for a completion, or runs
+ *	it directly when CPU is the caller's own). Prints "<calls> <ns>".
+ *   svsm-bench xcpu-sync CPU SECONDS
+ *	A bare one, waited for spinning as a CALL waits: read() of a counting
+ *	perf event bound to CPU (perf_event_read() fetches the count there
+ *	with smp_call_function_single(..., 1)). Prints "<calls> <ns>".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,11 +111,39 @@ static int xcpu(const char *cpu, long seconds)
 	return 0;
 }
 
+static int xcpu_sync(const char *cpu, long seconds)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,	/* counting: no timer on CPU */
+	};
+	long long start, end, calls = 0;
+	unsigned long long count;
+	int fd;
+
+	fd = syscall(SYS_perf_event_open, &attr, -1, atoi(cpu), -1, 0);
+	if (fd < 0)
+		return die("perf_event_open", strerror(errno));
+	start = now_ns();
+	end = start + seconds * 1000000000LL;
+	do {
+		if (read(fd, &count, sizeof(count)) != sizeof(count))
+			return die("perf event read", strerror(errno));
+		calls++;
+	} while (now_ns() < end);
+	printf("%lld %lld\n", calls, now_ns() - start);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "run"))
 		return run(argc - 2, argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "xcpu"))
 		return xcpu(argv[2], atol(argv[3]));
-	return die("usage", "svsm-bench run N CMD... [::: CMD...]... | xcpu CPU SECONDS");
+	if (argc == 4 && !strcmp(argv[1], "xcpu-sync"))
+		return xcpu_sync(argv[2], atol(argv[3]));
+	return die("usage",
+		   "svsm-bench run N CMD... [::: CMD...]... | xcpu CPU SECONDS | xcpu-sync CPU SECONDS");
 }
