@@ -22,12 +22,6 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def _per_call_reps(d: dict) -> str:
-    if "slices" in d:  # runs before the slices: one loop of "seconds" each
-        return f"{d['slices']} interleaved one-second slices of each operation"
-    return f"one {d['seconds']}-second loop of each operation"
-
-
 def targets(d: dict) -> list[str]:
     vm, host = d["vm"], d["host"]
     wp = vm["whole_process"]
@@ -211,7 +205,7 @@ def render(d: dict, before: dict | None = None, before_path: str = "") -> str:
            f"| VMs | QEMU {vm['accel'].upper()}, Linux {vm['kernel']}, svsm_diag backend=emulated, "
            f"whole-process and per-call runs with {vm['detail_cpus']} vCPUs |",
            f"| repetitions | whole process: {d['rounds']} alternating rounds; scaling: {d['runs']} runs "
-           f"per point; per call: {_per_call_reps(d)} |", ""]
+           f"per point; per call: {d['slices']} interleaved one-second slices of each operation |", ""]
     if d["smoke"]:
         out += ["**Smoke run**: one round, few vCPU counts; the numbers only prove that it runs.", ""]
     out += ["## Targets (issue 13)", ""] + targets(d) + [""]

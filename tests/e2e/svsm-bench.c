@@ -89,26 +89,39 @@ static int run(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Read @len bytes from @fd (at offset 0 if @at_zero) over and over for
+ * @seconds; prints "<calls> <ns>".
+ */
+static int read_loop(int fd, size_t len, int at_zero, const char *what, long seconds)
+{
+	long long start, end, calls = 0;
+	char buf[16];
+
+	start = now_ns();
+	end = start + seconds * 1000000000LL;
+	do {
+		ssize_t n = at_zero ? pread(fd, buf, len, 0) : read(fd, buf, len);
+
+		if (n != (ssize_t)len)
+			return die(what, strerror(errno));
+		calls++;
+	} while (now_ns() < end);
+	printf("%lld %lld\n", calls, now_ns() - start);
+	return 0;
+}
+
 static int xcpu(const char *cpu, long seconds)
 {
-	char path[64], buf[16];
-	long long start, end, calls = 0;
+	char path[64];
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/cpu/%s/cpuid", cpu);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return die(path, strerror(errno));
-	start = now_ns();
-	end = start + seconds * 1000000000LL;
-	do {
-		/* The file offset selects the CPUID leaf: leaf 0. */
-		if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
-			return die(path, strerror(errno));
-		calls++;
-	} while (now_ns() < end);
-	printf("%lld %lld\n", calls, now_ns() - start);
-	return 0;
+	/* The file offset selects the CPUID leaf: leaf 0, 16 bytes. */
+	return read_loop(fd, 16, 1, path, seconds);
 }
 
 static int xcpu_sync(const char *cpu, long seconds)
@@ -118,22 +131,12 @@ static int xcpu_sync(const char *cpu, long seconds)
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,	/* counting: no timer on CPU */
 	};
-	long long start, end, calls = 0;
-	unsigned long long count;
 	int fd;
 
 	fd = syscall(SYS_perf_event_open, &attr, -1, atoi(cpu), -1, 0);
 	if (fd < 0)
 		return die("perf_event_open", strerror(errno));
-	start = now_ns();
-	end = start + seconds * 1000000000LL;
-	do {
-		if (read(fd, &count, sizeof(count)) != sizeof(count))
-			return die("perf event read", strerror(errno));
-		calls++;
-	} while (now_ns() < end);
-	printf("%lld %lld\n", calls, now_ns() - start);
-	return 0;
+	return read_loop(fd, sizeof(unsigned long long), 0, "perf event read", seconds);
 }
 
 int main(int argc, char **argv)
