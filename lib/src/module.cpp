@@ -14,10 +14,11 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <utility>
 #include <vector>
+
+#include "read_file.hpp"
 
 namespace svsm {
 
@@ -118,12 +119,7 @@ Mod lookup(kmod_ctx *ctx, const std::string &name) {
 
 // ---- What needs no libkmod: sysfs and depmod's index ----------------------
 
-std::optional<std::string> read_line(const fs::path &p) {
-  std::ifstream in(p);
-  std::string s;
-  if (!in || !std::getline(in, s)) return std::nullopt;
-  return s;
-}
+using detail::read_line;
 
 // The kernel's /sys/module/<name>: initstate for a loaded module; a
 // built-in one has the directory (when it has parameters or a version) but
@@ -329,19 +325,20 @@ std::optional<std::string> installed_module_path(const std::string &name,
   return path.front() == '/' ? path : (dir / path).string();
 }
 
-ModuleStatus module_status(const std::string &name) {
+ModuleStatus module_status(const std::string &name, ModuleDetail detail) {
   ModuleStatus st;
   const fs::path sys = fs::path("/sys/module") / name;
   st.state = sysfs_state(name);
   st.path = installed_module_path(name);
   st.installed = st.path.has_value();
+  st.version = read_line(sys / "version");
+  if (detail == ModuleDetail::brief) return st;
   if (st.state == ModuleState::live) {
     int ref = 0;
     auto text = read_line(sys / "refcnt");
     if (text && std::from_chars(text->data(), text->data() + text->size(), ref).ec == std::errc())
       st.refcount = ref;
   }
-  st.version = read_line(sys / "version");
   std::error_code ec;
   for (const auto &entry : fs::directory_iterator(sys / "parameters", ec)) {
     if (auto v = read_line(entry.path())) st.parameters[entry.path().filename().string()] = *v;

@@ -2,15 +2,14 @@
 #include "svsm/platform.hpp"
 
 #include <cpuid.h>
-#include <fcntl.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <sstream>
+
+#include "read_file.hpp"
 
 namespace svsm {
 
@@ -48,18 +47,22 @@ std::optional<CpuidInfo> read_cpuid() {
 std::vector<std::string> parse_cpuinfo_sev_flags(std::string_view cpuinfo) {
   static constexpr std::string_view wanted[] = {"sev", "sev_es", "sev_snp", "svsm"};
   std::vector<std::string> found;
-  std::istringstream in{std::string(cpuinfo)};
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("flags", 0) != 0) continue;
+  // The first CPU's "flags" line speaks for all.
+  for (size_t at = 0; at < cpuinfo.size();) {
+    size_t end = std::min(cpuinfo.find('\n', at), cpuinfo.size());
+    std::string_view line = cpuinfo.substr(at, end - at);
+    at = end + 1;
     auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::istringstream flags(line.substr(colon + 1));
-    std::string flag;
-    while (flags >> flag)
+    if (!line.starts_with("flags") || colon == std::string_view::npos) continue;
+    std::string_view flags = line.substr(colon + 1);
+    while (!flags.empty()) {
+      size_t n = std::min(flags.find_first_of(" \t"), flags.size());
+      std::string_view flag = flags.substr(0, n);
+      flags.remove_prefix(std::min(n + 1, flags.size()));
       if (std::find(std::begin(wanted), std::end(wanted), flag) != std::end(wanted))
-        found.push_back(flag);
-    break;  // the first CPU speaks for all
+        found.emplace_back(flag);
+    }
+    break;
   }
   std::sort(found.begin(), found.end());
   return found;
@@ -78,32 +81,7 @@ std::optional<uint64_t> parse_sysfs_number(std::string_view text, int base) {
 
 namespace {
 
-// Contents of a file, or the errno that stopped us.
-struct ReadResult {
-  std::optional<std::string> text;
-  int error = 0;
-};
-
-ReadResult read_file(const fs::path &p) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {std::nullopt, errno};
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n > 0) {
-      text.append(buf, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      int err = errno;  // e.g. EISDIR, or EIO from a sysfs attribute
-      ::close(fd);
-      return {std::nullopt, err};
-    }
-  }
-  ::close(fd);
-  return {std::move(text), 0};
-}
+using detail::read_file;
 
 fs::path under(const fs::path &root, std::string_view abs) {
   return root / fs::path(abs).relative_path();

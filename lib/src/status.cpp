@@ -92,7 +92,7 @@ std::string open_error_hint(const Error &e, const ModuleFacts &m) {
 }
 
 void add_module_facts(Status &s, const Info *info) {
-  auto ms = module_status();
+  auto ms = module_status(module_name, ModuleDetail::brief);
   s.module.state = ms.state;
   s.module.installed = ms.installed;
   s.module.version = ms.version;

@@ -56,8 +56,11 @@ class ModuleError : public Error {
 // The kernel's names for the states: not-loaded, builtin, live, coming, going.
 [[nodiscard]] std::string_view module_state_name(ModuleState s);
 
-// From /sys/module/<name> and installed_module_path(): no libkmod.
-[[nodiscard]] ModuleStatus module_status(const std::string &name = module_name);
+// From /sys/module/<name> and installed_module_path(): no libkmod. Brief
+// leaves out the reference count and the parameters (a file to read each).
+enum class ModuleDetail { full, brief };
+[[nodiscard]] ModuleStatus module_status(const std::string &name = module_name,
+                                         ModuleDetail detail = ModuleDetail::full);
 
 // The module file depmod recorded for @name in @modules_dir/modules.dep.bin
 // (by default /lib/modules/<running kernel>/), as libkmod would find it;
