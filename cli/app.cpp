@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 #include "svsm/device.hpp"
 #include "svsm/error.hpp"
@@ -128,9 +130,35 @@ void report(Output &out, bool json, int code, const std::string &message, const 
   out.document(doc);
 }
 
-// The first word that is neither an option nor an option's value, if it
-// names no command: CLI11 would only say "A subcommand is required".
-std::optional<std::string> unknown_command(CLI::App &app, int argc, char **argv) {
+// Every command, in the order 'svsmctl --help' lists them.
+struct Command {
+  const char *name;
+  const char *summary;
+  void (*add)(CLI::App *sub, Registry &reg);
+};
+constexpr Command commands[] = {
+    {"status", "Say whether this guest runs under an SVSM, and what it offers", add_status},
+    {"cpus", "List each CPU's Calling Area and SVSM call counters", add_cpus},
+    {"protocols", "Ask the SVSM which protocols and versions it offers", add_protocols},
+    {"call", "Issue one SVSM call and decode its result", add_call},
+    {"remap-ca", "Self-test: remap each CPU's Calling Area to a test page and back", add_remap},
+    {"attest", "Get an SVSM attestation report, services manifest and certificates", add_attest},
+    {"verify", "Verify attestation evidence in a directory (attest --out, snpguest)", add_verify},
+    {"explain", "Decode an SVSM result code (works offline)", add_explain},
+    {"check", "Monitoring-plugin check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN", add_check},
+    {"module", "Load, unload or inspect the svsm_diag kernel module", add_module},
+    {"completion", "Print a shell completion script (bash, zsh or fish)", add_completion},
+};
+
+bool is_command(std::string_view word) {
+  for (const auto &c : commands)
+    if (word == c.name) return true;
+  return false;
+}
+
+// The first word that is neither an option nor an option's value: the
+// command, if the user named one.
+std::optional<std::string_view> first_word(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--color" || a == "--device") {
@@ -138,11 +166,48 @@ std::optional<std::string> unknown_command(CLI::App &app, int argc, char **argv)
       continue;
     }
     if (a.empty() || a.front() == '-') continue;
-    for (const auto *sub : app.get_subcommands({}))
-      if (sub->get_name() == a) return std::nullopt;
-    return std::string(a);
+    return a;
   }
   return std::nullopt;
+}
+
+// The command line's tree. Every command is in it, named and described, but
+// building each one's options costs more than most commands then do
+// (docs/benchmarks.md), so only @only gets them, or all commands when @only
+// is empty.
+struct Cli {
+  CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
+  GlobalOptions g;
+  Registry reg;
+  CLI::Option *device = nullptr;
+  bool complete = true;
+};
+
+std::unique_ptr<Cli> make_cli(std::string_view only) {
+  auto cli = std::make_unique<Cli>();
+  CLI::App &app = cli->app;
+  GlobalOptions &g = cli->g;
+  app.set_version_flag("-V,--version", std::string("svsmctl ") + svsm::version);
+  app.add_flag("--json", g.json, "Print JSON (schema_version 1) instead of text");
+  app.add_flag("-q,--quiet", g.quiet, "Print nothing; only the exit status tells");
+  app.add_option("--color", g.color, "Colour text output: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cli->device = app.add_option("--device", g.device, "The svsm_diag device")
+                    ->default_str(svsm::default_device_path);
+  app.require_subcommand(1);
+  app.fallthrough();
+  // The message alone: the hint that follows names the command's man page.
+  app.failure_message(
+      [](const CLI::App *, const CLI::Error &e) { return std::string(e.what()) + "\n"; });
+  for (const auto &c : commands) {
+    auto *sub = app.add_subcommand(c.name, c.summary);
+    if (only.empty() || only == c.name)
+      c.add(sub, cli->reg);
+    else
+      cli->complete = false;
+  }
+  return cli;
 }
 
 // The man page of the command given ("svsmctl-call(8)"), or svsmctl(8).
@@ -154,66 +219,54 @@ std::string man_hint(CLI::App &app) {
   return "see 'svsmctl --help' or the manual page svsmctl(8)";
 }
 
+// CLI11's error, in svsmctl's words, and the exit status for it.
+int parse_error(Cli &cli, const CLI::ParseError &e, std::optional<std::string_view> word) {
+  CLI::App &app = cli.app;
+  if (word && !is_command(*word)) {
+    // CLI11 would only say "A subcommand is required".
+    std::string names;
+    for (const auto &c : commands) names += (names.empty() ? "" : ", ") + std::string(c.name);
+    std::fprintf(stderr, "svsmctl: unknown command '%.*s'\nhint: commands are %s\n",
+                 static_cast<int>(word->size()), word->data(), names.c_str());
+    return exit_usage;
+  }
+  if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+  if (app.exit(e) == 0) return exit_ok;
+  std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
+  // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
+  if (app.get_subcommand("check")->parsed()) return check_usage_error(cli.g, e.what());
+  return exit_usage;
+}
+
 }  // namespace
 
 int run(int argc, char **argv) {
   // A lone --version answers before the command tree is built: scripts ask
-  // it often, and building every command's options would cost more than
-  // the answer (docs/benchmarks.md). Same text as CLI11's version flag.
+  // it often. Same text as CLI11's version flag.
   if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0)) {
     std::printf("svsmctl %s\n", svsm::version);
     return exit_ok;
   }
-  CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
-  GlobalOptions g;
-  Registry reg;
-
-  app.set_version_flag("-V,--version", std::string("svsmctl ") + svsm::version);
-  app.add_flag("--json", g.json, "Print JSON (schema_version 1) instead of text");
-  app.add_flag("-q,--quiet", g.quiet, "Print nothing; only the exit status tells");
-  app.add_option("--color", g.color, "Colour text output: auto, always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
-  auto *device = app.add_option("--device", g.device, "The svsm_diag device")
-                     ->default_str(svsm::default_device_path);
-  app.require_subcommand(1);
-  app.fallthrough();
-  // The message alone: the hint that follows names the command's man page.
-  app.failure_message(
-      [](const CLI::App *, const CLI::Error &e) { return std::string(e.what()) + "\n"; });
-
-  add_status(app, reg);
-  add_cpus(app, reg);
-  add_protocols(app, reg);
-  add_call(app, reg);
-  add_remap(app, reg);
-  add_attest(app, reg);
-  add_verify(app, reg);
-  add_explain(app, reg);
-  add_check(app, reg);
-  add_module(app, reg);
-  add_completion(app, reg);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError &e) {
-    if (auto unknown = unknown_command(app, argc, argv)) {
-      std::string names;
-      for (const auto *sub : app.get_subcommands({}))
-        names += (names.empty() ? "" : ", ") + sub->get_name();
-      std::fprintf(stderr, "svsmctl: unknown command '%s'\nhint: commands are %s\n",
-                   unknown->c_str(), names.c_str());
-      return exit_usage;
+  // completion describes the whole tree; an unknown word gets the whole
+  // tree's error.
+  const auto word = first_word(argc, argv);
+  const bool one = word && is_command(*word) && *word != "completion";
+  auto cli = make_cli(one ? *word : std::string_view());
+  for (;;) {
+    try {
+      cli->app.parse(argc, argv);
+      if (cli->complete || cli->reg.chosen()) break;
+    } catch (const CLI::ParseError &e) {
+      if (cli->complete || e.get_exit_code() == 0) return parse_error(*cli, e, word);
     }
-    if (e.get_exit_code() == 0) return app.exit(e);
-    int rc = app.exit(e);
-    if (rc == 0) return exit_ok;
-    std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
-    // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
-    if (app.get_subcommand("check")->parsed()) return check_usage_error(g, e.what());
-    return exit_usage;
+    // The short tree read the command line some other way than @word
+    // suggested: what the whole tree makes of it is the answer.
+    cli = make_cli({});
   }
-  if (device->count() == 0) {
+  CLI::App &app = cli->app;
+  GlobalOptions &g = cli->g;
+  const Registry &reg = cli->reg;
+  if (cli->device->count() == 0) {
     g.device = svsm::default_device_path;
   } else if (g.device.empty()) {
     std::fprintf(stderr,

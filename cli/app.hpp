@@ -10,19 +10,9 @@
 #include <vector>
 
 #include "output.hpp"
+#include "run.hpp"
 
 namespace svsmctl {
-
-// Documented in svsmctl(8), EXIT STATUS. check uses the Nagios codes instead.
-enum ExitCode : int {
-  exit_ok = 0,
-  exit_failure = 1,      // anything else that went wrong
-  exit_usage = 2,        // bad command line
-  exit_not_svsm = 3,     // this is not a guest running under an SVSM
-  exit_unavailable = 4,  // module missing, device missing, or not privileged
-  exit_svsm_error = 5,   // the SVSM call failed or was not serviced
-  exit_unverified = 6,   // verify, attest --verify: nothing failed, but the report is unsigned
-};
 
 struct GlobalOptions {
   bool json = false;
@@ -49,22 +39,22 @@ class Registry {
   std::vector<std::pair<CLI::App *, Runner>> commands_;
 };
 
-void add_status(CLI::App &app, Registry &reg);
-void add_cpus(CLI::App &app, Registry &reg);
-void add_protocols(CLI::App &app, Registry &reg);
-void add_call(CLI::App &app, Registry &reg);
-void add_remap(CLI::App &app, Registry &reg);
-void add_attest(CLI::App &app, Registry &reg);
-void add_explain(CLI::App &app, Registry &reg);
-void add_check(CLI::App &app, Registry &reg);
-void add_module(CLI::App &app, Registry &reg);
-void add_completion(CLI::App &app, Registry &reg);
+// Each command's options, nested commands and runner, added to its
+// subcommand (named and described in app.cpp's command table).
+void add_status(CLI::App *sub, Registry &reg);
+void add_cpus(CLI::App *sub, Registry &reg);
+void add_protocols(CLI::App *sub, Registry &reg);
+void add_call(CLI::App *sub, Registry &reg);
+void add_remap(CLI::App *sub, Registry &reg);
+void add_attest(CLI::App *sub, Registry &reg);
+void add_verify(CLI::App *sub, Registry &reg);
+void add_explain(CLI::App *sub, Registry &reg);
+void add_check(CLI::App *sub, Registry &reg);
+void add_module(CLI::App *mod, Registry &reg);
+void add_completion(CLI::App *sub, Registry &reg);
 
 // svsmctl check's answer to a command-line mistake: one UNKNOWN line on
 // stdout (or its JSON document), as monitoring plugins must; returns 3.
 int check_usage_error(const GlobalOptions &g, const std::string &message);
-
-// The whole program, without exit(): returns the exit status.
-int run(int argc, char **argv);
 
 }  // namespace svsmctl

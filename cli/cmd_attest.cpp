@@ -318,10 +318,8 @@ int run_attest(const AttestOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_attest(CLI::App &app, Registry &reg) {
+void add_attest(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<AttestOptions>();
-  auto *sub = app.add_subcommand(
-      "attest", "Get an SVSM attestation report, services manifest and certificates");
   sub->add_option("--service", o->service,
                   "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
   sub->add_option("--manifest-version", o->manifest_version,

@@ -210,9 +210,8 @@ int run_call(const CallOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_call(CLI::App &app, Registry &reg) {
+void add_call(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<CallOptions>();
-  auto *sub = app.add_subcommand("call", "Issue one SVSM call and decode its result");
   sub->add_option("PROTOCOL", o->protocol, svsm::protocol_names() + ", or a number")->required();
   sub->add_option("CALL", o->call,
                   "A call of that protocol by name (e.g. query-protocol) or number")

@@ -312,10 +312,8 @@ int check_usage_error(const GlobalOptions &g, const std::string &message) {
   return unknown;
 }
 
-void add_check(CLI::App &app, Registry &reg) {
+void add_check(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<CheckOptions>();
-  auto *sub = app.add_subcommand(
-      "check", "Monitoring-plugin check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
   sub->add_option("--expect-vmpl", o->expect_vmpl, "CRITICAL unless the guest runs at this VMPL")
       ->type_name("N")
       ->transform(number_validator(3));

@@ -15,9 +15,8 @@ using completion::describe;
 
 namespace {
 
-using json = nlohmann::ordered_json;
-
-json tree_json(const CommandSpec &c) {
+nlohmann::ordered_json tree_json(const CommandSpec &c) {
+  using json = nlohmann::ordered_json;
   json j = {{"name", c.name()},
             {"path", c.key()},
             {"description", c.description},
@@ -48,11 +47,9 @@ json tree_json(const CommandSpec &c) {
 
 }  // namespace
 
-void add_completion(CLI::App &app, Registry &reg) {
-  auto *sub =
-      app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
+void add_completion(CLI::App *sub, Registry &reg) {
   sub->require_subcommand(1);
-  CLI::App *root = &app;
+  CLI::App *root = sub->get_parent();
 
   auto script = [root](std::string (*generate)(const CommandSpec &)) {
     return [root, generate](const GlobalOptions &, Output &out) {

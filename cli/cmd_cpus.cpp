@@ -66,8 +66,7 @@ int run_cpus(const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_cpus(CLI::App &app, Registry &reg) {
-  auto *sub = app.add_subcommand("cpus", "List each CPU's Calling Area and SVSM call counters");
+void add_cpus(CLI::App *sub, Registry &reg) {
   reg.add(sub, [](const GlobalOptions &g, Output &out) { return run_cpus(g, out); });
 }
 

@@ -64,9 +64,8 @@ int run_explain(const ExplainOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_explain(CLI::App &app, Registry &reg) {
+void add_explain(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<ExplainOptions>();
-  auto *sub = app.add_subcommand("explain", "Decode an SVSM result code (works offline)");
   sub->add_option("CODE", o->code,
                   "The code: 0x80000005, 2147483653 or a name such as INVALID_PARAMETER")
       ->required();

@@ -86,8 +86,7 @@ int run_module_status(const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_module(CLI::App &app, Registry &reg) {
-  auto *mod = app.add_subcommand("module", "Load, unload or inspect the svsm_diag kernel module");
+void add_module(CLI::App *mod, Registry &reg) {
   mod->require_subcommand(1);
 
   auto lo = std::make_shared<LoadOptions>();

@@ -50,10 +50,8 @@ int run_protocols(const ProtocolsOptions &o, const GlobalOptions &g, Output &out
 
 }  // namespace
 
-void add_protocols(CLI::App &app, Registry &reg) {
+void add_protocols(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<ProtocolsOptions>();
-  auto *sub =
-      app.add_subcommand("protocols", "Ask the SVSM which protocols and versions it offers");
   sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")
       ->type_name("N")
       ->transform(number_validator(UINT32_MAX));

@@ -76,10 +76,8 @@ int run_remap(const RemapOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_remap(CLI::App &app, Registry &reg) {
+void add_remap(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<RemapOptions>();
-  auto *sub = app.add_subcommand(
-      "remap-ca", "Self-test: remap each CPU's Calling Area to a test page and back");
   add_cpu_options(sub, o->cpu, "test");
   reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_remap(*o, g, out); });
 }

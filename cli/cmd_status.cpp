@@ -81,10 +81,8 @@ int run_status(const StatusOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_status(CLI::App &app, Registry &reg) {
+void add_status(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<StatusOptions>();
-  auto *sub =
-      app.add_subcommand("status", "Say whether this guest runs under an SVSM, and what it offers");
   sub->add_option("-f,--format", o->format, "Output format: text, json or prometheus")
       ->check(CLI::IsMember({"text", "json", "prometheus"}))
       ->capture_default_str();

@@ -130,10 +130,8 @@ int run_verify(const VerifyCmdOptions &o, const GlobalOptions &g, Output &out) {
 
 }  // namespace
 
-void add_verify(CLI::App &app, Registry &reg) {
+void add_verify(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<VerifyCmdOptions>();
-  auto *sub = app.add_subcommand(
-      "verify", "Verify attestation evidence in a directory (attest --out, snpguest)");
   sub->add_option("DIR", o->dir, "The evidence directory")->required()->type_name("DIR");
   sub->add_option("--report", o->report, "The report file (default: DIR/report.bin)")
       ->type_name("FILE");

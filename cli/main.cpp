@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "app.hpp"
+#include "run.hpp"
 
 int main(int argc, char **argv) noexcept {
   try {

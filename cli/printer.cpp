@@ -4,7 +4,8 @@
 namespace svsmctl {
 
 Printer::Printer(const Output &out, bool json_mode, std::string_view command, int label_width)
-    : out_(out), json_mode_(json_mode), label_width_(label_width), doc_(json_header(command)) {
+    : out_(out), json_mode_(json_mode), label_width_(label_width) {
+  if (json_mode_) doc_ = json_header(command);
   path_.push_back(&doc_);
 }
 

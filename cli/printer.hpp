@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,16 @@ class Printer {
   // "  Label:        text" in text, key: value in JSON.
   void field(std::string_view label, std::string_view key, std::string_view text, json value,
              To to = To::both);
+  // The same with the JSON value made by @make_value, called in JSON mode
+  // only: text output builds no JSON.
+  template <std::invocable MakeValue>
+  void field(std::string_view label, std::string_view key, std::string_view text,
+             MakeValue &&make_value, To to = To::both) {
+    if (json_mode_)
+      field(label, key, text, json(make_value()), to);
+    else if (to != To::json)
+      line(label, text);
+  }
   // Text as it is (headlines, table rows); nothing in JSON.
   void text(std::string_view text);
   // Text as it is, and key: value in JSON (iproute2's print_*(PRINT_ANY)).

@@ -226,12 +226,16 @@ void print_status(const svsm::Status &s, Printer &p) {
   // The text leads with the verdict and whether the SVSM answers; JSON keeps
   // liveness with the other facts, after vtpm_commands.
   p.text(verdict_headline(s, p) + " - " + s.verdict_reason + "\n");
-  p.field({}, "verdict", {},
-          {{"value", svsm::verdict_name(s.verdict)},
-           {"reason", s.verdict_reason},
-           {"svsm_responding",
-            s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}},
-          To::json);
+  p.field(
+      {}, "verdict", {},
+      [&s] {
+        return json{
+            {"value", svsm::verdict_name(s.verdict)},
+            {"reason", s.verdict_reason},
+            {"svsm_responding",
+             s.liveness.known() ? json(s.liveness.value->all_responding()) : json(nullptr)}};
+      },
+      To::json);
   if (svsm::svsm_not_responding(s)) {
     const auto &hint = s.liveness.value->failures.front().hint;
     p.field("Responding", {}, p.tone(liveness_text(*s.liveness.value), Tone::bad), {}, To::text);
@@ -243,7 +247,7 @@ void print_status(const svsm::Status &s, Printer &p) {
   p.fact(
       "CVM type", "cvm_type", s.cvm_type, [](const std::string &v) { return v; }, as_is);
   p.fact("SEV features", "sev_status", s.sev_status, sev_features_text, sev_status_json);
-  if (s.sev_status.known()) {
+  if (s.sev_status.known() && p.json_mode()) {
     json names = json::array();
     for (const auto &b : svsm::decode_sev_status(*s.sev_status.value)) names.push_back(b.name);
     p.begin("sev_status");  // adds to the fact's object
@@ -270,9 +274,12 @@ void print_status(const svsm::Status &s, Printer &p) {
 
   p.field("Attestation", {}, attestation_text(s), {}, To::text);
   p.begin("attestation");
-  p.field({}, "svsm_protocol", {},
-          s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr),
-          To::json);
+  p.field(
+      {}, "svsm_protocol", {},
+      [&s] {
+        return s.protocols.known() ? json(attestation_offered(*s.protocols.value)) : json(nullptr);
+      },
+      To::json);
   p.json_fact("configfs_tsm", s.platform.configfs_tsm);
   p.json_fact("tsm_report", s.tsm_report, [](const svsm::TsmInfo &r) {
     return json{{"provider", r.provider},
@@ -282,7 +289,7 @@ void print_status(const svsm::Status &s, Printer &p) {
   p.json_fact("sev_guest_device", s.platform.sev_guest_device);
   p.end();
 
-  p.field("Module", "module", module_text(s.module), module_json(s.module));
+  p.field("Module", "module", module_text(s.module), [&s] { return module_json(s.module); });
 
   p.begin("platform");
   p.json_fact("kernel_release", s.platform.kernel_release);
@@ -294,7 +301,8 @@ void print_status(const svsm::Status &s, Printer &p) {
   p.json_fact("tpm_svsm_device", s.platform.tpm_svsm);
   p.end();
 
-  p.field({}, "needs_root", {}, s.needs_root, To::json);
+  p.field(
+      {}, "needs_root", {}, [&s] { return json(s.needs_root); }, To::json);
   if (!s.needs_root.empty()) {
     std::string more;
     for (const auto &n : s.needs_root) more += (more.empty() ? "" : ", ") + n;

@@ -30,6 +30,4 @@ void add_verify_options(CLI::App *sub, VerifyOptions &o, CLI::Option *needs = nu
 void print_verification(Printer &p, const svsm::Verification &v);
 [[nodiscard]] int verification_exit(const svsm::Verification &v);
 
-void add_verify(CLI::App &app, Registry &reg);
-
 }  // namespace svsmctl

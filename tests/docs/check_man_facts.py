@@ -7,7 +7,7 @@
   SVSM_PROTOCOLS and SVSM_CALLS, as printed by spec_dump (compiled from the
   header);
 - exit-codes: svsmctl(8) EXIT STATUS lists exactly the values of the CLI's
-  ExitCode enum (cli/app.hpp); every other page lists only those values,
+  ExitCode enum (cli/run.hpp); every other page lists only those values,
   and svsmctl-check(8) exactly cmd_check.cpp's plugin states, by name;
 - uapi: every struct of the uapi header is listed in svsm_diag(4) with the
   same fields, types and order, and the page lists no struct the header
@@ -124,14 +124,14 @@ def listed_codes(text):
 
 def check_exit_codes(man, cli):
     errors = []
-    codes = enum_values((cli / "app.hpp").read_text(), "enum ExitCode")
+    codes = enum_values((cli / "run.hpp").read_text(), "enum ExitCode")
     states = enum_values((cli / "cmd_check.cpp").read_text(), "enum State")
     values = set(codes.values())
 
     main = (man / "svsmctl.8.scd").read_text()
     got = listed_codes(main)
     if sorted(got) != sorted(values):
-        errors.append(f"svsmctl.8.scd: EXIT STATUS lists {sorted(got)}, ExitCode in cli/app.hpp has "
+        errors.append(f"svsmctl.8.scd: EXIT STATUS lists {sorted(got)}, ExitCode in cli/run.hpp has "
                       f"{sorted(values)}")
     # "the monitoring-plugin codes instead: 0 OK, 1 WARNING, ..."
     said = {int(v): n for v, n in re.findall(r"(\d) ([A-Z]{2,})\b", section(main, "EXIT STATUS"))}
@@ -152,7 +152,7 @@ def check_exit_codes(man, cli):
                 errors.append(f"{page.name}: EXIT STATUS says {said}, cmd_check.cpp has {want}")
         elif not set(got) <= values:
             errors.append(f"{page.name}: EXIT STATUS lists {sorted(set(got) - values)}, not in ExitCode "
-                          f"(cli/app.hpp: {sorted(values)})")
+                          f"(cli/run.hpp: {sorted(values)})")
     return errors
 
 
