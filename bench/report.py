@@ -52,7 +52,7 @@ def targets(d: dict) -> list[str]:
     floor = wp.get(CXX_FLOOR)
     if floor:
         out += ["", f"The floor under these wall times: `{floor['command']}`, a C++ program that "
-                f"links libstdc++ as svsmctl does and prints one line, takes "
+                f"is linked as svsmctl is and prints one line, takes "
                 f"{floor['wall_ms'] / wp[PEER]['wall_ms']:.2f}x systemd-detect-virt in the VM "
                 f"(`svsmctl --version`: {wp['svsmctl --version']['wall_ms'] / floor['wall_ms']:.2f}x "
                 f"the floor)."]

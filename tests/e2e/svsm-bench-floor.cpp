@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The start-up floor of a C++ program linked the way svsmctl is (libstdc++,
-// libm and libgcc_s shared): one line built with std::string, nothing else.
+// The start-up floor of a C++ program linked the way svsmctl is (libstdc++
+// as SVSMCTL_STATIC_CXX says): one line built with std::string, nothing else.
 // bench/bench.py runs it beside `svsmctl --version`.
 #include <cstdio>
 #include <string>

@@ -221,6 +221,20 @@ def test_openssl_is_loaded_by_attest_and_verify_only(installed, tmp_path):
     assert json.loads(p.stdout)["verification"]["verdict"] in ("failed", "unsigned"), p.stdout
 
 
+
+def test_libstdcxx_is_linked_in_and_recorded(installed, pkgs):
+    """SVSMCTL_STATIC_CXX: svsmctl and its plugin carry libstdc++ and fmt
+    (start-up cost), so neither package depends on them; the .deb says which
+    gcc source package libstdc++ came from (Built-Using)."""
+    multiarch = run("dpkg-architecture", "-qDEB_HOST_MULTIARCH").stdout.strip()
+    for path in ("/usr/sbin/svsmctl", f"/usr/lib/{multiarch}/svsmctl/svsmctl-crypto.so"):
+        needed = re.findall(r"\(NEEDED\).*\[(.+)\]", run("readelf", "-d", path).stdout)
+        assert not [n for n in needed if n.startswith(("libstdc++", "libfmt"))], (path, needed)
+    field = run("dpkg-deb", "-f", str(pkgs["deb"]), "Built-Using").stdout.strip()
+    assert re.fullmatch(r"gcc-\d+ \(= \S+\)", field), field
+    requires = run("rpm", "-qp", "--requires", str(pkgs["rpm"])).stdout
+    assert "libstdc++.so" not in requires, requires
+
 def _man_pages():
     """(name, section) of every man/*.scd page in the tree."""
     pages = []
