@@ -172,9 +172,9 @@ std::optional<std::string_view> first_word(int argc, char **argv) {
 }
 
 // The command line's tree. Every command is in it, named and described, but
-// building each one's options costs more than most commands then do
-// (docs/benchmarks.md), so only @only gets them, or all commands when @only
-// is empty.
+// building every command's options is a good part of what a run costs at
+// start-up (docs/benchmarks.md): only @only gets its options, or all of them
+// when @only is empty.
 struct Cli {
   CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
   GlobalOptions g;
