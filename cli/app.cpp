@@ -180,7 +180,7 @@ struct Cli {
   GlobalOptions g;
   Registry reg;
   CLI::Option *device = nullptr;
-  bool complete = true;
+  bool complete = false;  // every command has its options
 };
 
 std::unique_ptr<Cli> make_cli(std::string_view only) {
@@ -200,12 +200,10 @@ std::unique_ptr<Cli> make_cli(std::string_view only) {
   // The message alone: the hint that follows names the command's man page.
   app.failure_message(
       [](const CLI::App *, const CLI::Error &e) { return std::string(e.what()) + "\n"; });
+  cli->complete = only.empty();
   for (const auto &c : commands) {
     auto *sub = app.add_subcommand(c.name, c.summary);
-    if (only.empty() || only == c.name)
-      c.add(sub, cli->reg);
-    else
-      cli->complete = false;
+    if (cli->complete || only == c.name) c.add(sub, cli->reg);
   }
   return cli;
 }

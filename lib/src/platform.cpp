@@ -2,7 +2,6 @@
 #include "svsm/platform.hpp"
 
 #include <cpuid.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cerrno>

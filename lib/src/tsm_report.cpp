@@ -15,6 +15,8 @@
 #include <charconv>
 #include <random>
 
+#include "read_file.hpp"
+
 namespace svsm {
 
 namespace fs = std::filesystem;
@@ -25,22 +27,9 @@ constexpr int kAttempts = 3;
 
 // Read a whole attribute; errno on failure.
 int read_attr(const fs::path &p, std::vector<uint8_t> &out) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  out.clear();
-  uint8_t buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return err;
-    }
-    if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
-  }
-  ::close(fd);
+  auto r = detail::read_file(p);
+  if (!r.text) return r.error;
+  out.assign(r.text->begin(), r.text->end());
   return 0;
 }
 
