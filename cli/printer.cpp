@@ -29,7 +29,10 @@ void Printer::text(std::string_view text, std::string_view key, json value) {
     text_ += text;
 }
 
+// Text output touches no JSON: building objects it never prints is a good
+// part of what a text command would run (docs/benchmarks.md).
 void Printer::begin(std::string_view key) {
+  if (!json_mode_) return;
   json &child = current()[std::string(key)];  // an object already there is added to
   if (!child.is_object()) child = json::object();
   path_.push_back(&child);
@@ -40,11 +43,13 @@ void Printer::end() {
 }
 
 void Printer::list(std::string_view key) {
+  if (!json_mode_) return;
   json &items = current()[std::string(key)] = json::array();
   path_.push_back(&items);
 }
 
 void Printer::item() {
+  if (!json_mode_) return;
   current().push_back(json::object());
   path_.push_back(&current().back());
 }
@@ -54,6 +59,7 @@ void Printer::table(std::string_view key, std::string row_format,
   row_format_ = std::move(row_format);
   row_text_ = headers;
   end_row();
+  if (!json_mode_) return;
   json &rows = current()[std::string(key)] = json::array();
   path_.push_back(&rows);
   row_json_ = json::object();
@@ -61,7 +67,7 @@ void Printer::table(std::string_view key, std::string row_format,
 
 void Printer::cell(std::string_view key, std::string text, json value, To to) {
   if (to != To::json) row_text_.push_back(std::move(text));
-  if (to != To::text) row_json_[std::string(key)] = std::move(value);
+  if (json_mode_ && to != To::text) row_json_[std::string(key)] = std::move(value);
 }
 
 void Printer::end_row() {
@@ -70,8 +76,9 @@ void Printer::end_row() {
     for (const auto &t : row_text_) args.push_back(t);
     text_ += fmt::vformat(row_format_, args);
   }
-  if (path_.back()->is_array() && !row_json_.empty()) current().push_back(std::move(row_json_));
   row_text_.clear();
+  if (!json_mode_) return;
+  if (path_.back()->is_array() && !row_json_.empty()) current().push_back(std::move(row_json_));
   row_json_ = json::object();
 }
 
