@@ -171,10 +171,19 @@ std::optional<std::string_view> first_word(int argc, char **argv) {
   return std::nullopt;
 }
 
-// The command line's tree. Every command is in it, named and described, but
-// building every command's options is a good part of what a run costs at
-// start-up (docs/benchmarks.md): only @only gets its options, or all of them
-// when @only is empty.
+// The command a short tree can parse this line with: the one named, when no
+// other word could name a command (a tree without the others would read
+// such a word as an argument where the whole tree reads a command).
+std::string_view short_tree_command(int argc, char **argv, std::optional<std::string_view> word) {
+  if (!word || !is_command(*word) || *word == "completion") return {};
+  int named = 0;
+  for (int i = 1; i < argc; ++i) named += is_command(argv[i]);
+  return named == 1 ? *word : std::string_view();
+}
+
+// The command line's tree: every command, named and described, with its
+// options; or, for @only, that command alone. Building every command is a
+// good part of what a run costs at start-up (docs/benchmarks.md).
 struct Cli {
   CLI::App app{"Diagnose AMD SEV-SNP guests running under an SVSM", "svsmctl"};
   GlobalOptions g;
@@ -201,11 +210,16 @@ std::unique_ptr<Cli> make_cli(std::string_view only) {
   app.failure_message(
       [](const CLI::App *, const CLI::Error &e) { return std::string(e.what()) + "\n"; });
   cli->complete = only.empty();
-  for (const auto &c : commands) {
-    auto *sub = app.add_subcommand(c.name, c.summary);
-    if (cli->complete || only == c.name) c.add(sub, cli->reg);
-  }
+  for (const auto &c : commands)
+    if (cli->complete || only == c.name) c.add(app.add_subcommand(c.name, c.summary), cli->reg);
   return cli;
+}
+
+// Whether @name is the command given (the tree may hold no other).
+bool given(const CLI::App &app, std::string_view name) {
+  for (const auto *sub : app.get_subcommands())
+    if (sub->get_name() == name) return true;
+  return false;
 }
 
 // The man page of the command given ("svsmctl-call(8)"), or svsmctl(8).
@@ -232,7 +246,7 @@ int parse_error(Cli &cli, const CLI::ParseError &e, std::optional<std::string_vi
   if (app.exit(e) == 0) return exit_ok;
   std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
   // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
-  if (app.get_subcommand("check")->parsed()) return check_usage_error(cli.g, e.what());
+  if (given(app, "check")) return check_usage_error(cli.g, e.what());
   return exit_usage;
 }
 
@@ -245,20 +259,18 @@ int run(int argc, char **argv) {
     std::printf("svsmctl %s\n", svsm::version);
     return exit_ok;
   }
-  // completion describes the whole tree; an unknown word gets the whole
-  // tree's error.
+  // The short tree answers the usual line. Help, every error, and a line it
+  // read some other way than @word suggested get the whole tree's answer,
+  // so they are the same whichever tree was tried first.
   const auto word = first_word(argc, argv);
-  const bool one = word && is_command(*word) && *word != "completion";
-  auto cli = make_cli(one ? *word : std::string_view());
+  auto cli = make_cli(short_tree_command(argc, argv, word));
   for (;;) {
     try {
       cli->app.parse(argc, argv);
       if (cli->complete || cli->reg.chosen()) break;
     } catch (const CLI::ParseError &e) {
-      if (cli->complete || e.get_exit_code() == 0) return parse_error(*cli, e, word);
+      if (cli->complete) return parse_error(*cli, e, word);
     }
-    // The short tree read the command line some other way than @word
-    // suggested: what the whole tree makes of it is the answer.
     cli = make_cli({});
   }
   CLI::App &app = cli->app;
@@ -281,7 +293,7 @@ int run(int argc, char **argv) {
     return exit_usage;
   }
 
-  const int usage_code = app.get_subcommand("check")->parsed() ? 3 : exit_usage;
+  const int usage_code = given(app, "check") ? 3 : exit_usage;
   try {
     return (*runner)(g, out);
   } catch (const UsageError &e) {
