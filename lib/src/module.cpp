@@ -119,18 +119,17 @@ Mod lookup(kmod_ctx *ctx, const std::string &name) {
 
 // ---- What needs no libkmod: sysfs and depmod's index ----------------------
 
+using detail::join;
 using detail::read_line;
 
 // The kernel's /sys/module/<name>: initstate for a loaded module; a
 // built-in one has the directory (when it has parameters or a version) but
 // no initstate.
 ModuleState sysfs_state(const std::string &name) {
-  const fs::path sys = fs::path("/sys/module") / name;
-  auto state = read_line(sys / "initstate");
-  if (!state) {
-    std::error_code ec;
-    return fs::is_directory(sys, ec) ? ModuleState::builtin : ModuleState::not_loaded;
-  }
+  const std::string sys = join("/sys/module", name);
+  auto state = read_line(join(sys, "initstate"));
+  if (!state)
+    return detail::path_kind(sys).directory ? ModuleState::builtin : ModuleState::not_loaded;
   if (*state == "live") return ModuleState::live;
   if (*state == "going") return ModuleState::going;
   return ModuleState::coming;
@@ -144,7 +143,7 @@ ModuleState sysfs_state(const std::string &name) {
 // "path: dependencies". Format: kmod's libkmod/libkmod-index.c (facts only).
 class DepIndex {
  public:
-  explicit DepIndex(const fs::path &file) {
+  explicit DepIndex(const std::string &file) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     struct stat st {};
@@ -313,34 +312,35 @@ std::string_view module_state_name(ModuleState s) {
 }
 
 std::optional<std::string> installed_module_path(const std::string &name,
-                                                 const fs::path &modules_dir) {
+                                                 const std::string &modules_dir) {
   std::string key = name;
   std::replace(key.begin(), key.end(), '-', '_');  // as the kernel names modules
-  const fs::path dir =
-      modules_dir.empty() ? fs::path("/lib/modules") / running_kernel_release() : modules_dir;
-  auto line = DepIndex(dir / "modules.dep.bin").find(key);
+  const std::string dir =
+      modules_dir.empty() ? join("/lib/modules", running_kernel_release()) : modules_dir;
+  auto line = DepIndex(join(dir, "modules.dep.bin")).find(key);
   if (!line) return std::nullopt;
   std::string path = line->substr(0, line->find(':'));
   if (path.empty()) return std::nullopt;
-  return path.front() == '/' ? path : (dir / path).string();
+  return join(dir, path);
 }
 
 ModuleStatus module_status(const std::string &name, ModuleDetail detail) {
   ModuleStatus st;
-  const fs::path sys = fs::path("/sys/module") / name;
+  const std::string sys = join("/sys/module", name);
   st.state = sysfs_state(name);
   st.path = installed_module_path(name);
   st.installed = st.path.has_value();
-  st.version = read_line(sys / "version");
+  st.version = read_line(join(sys, "version"));
   if (detail == ModuleDetail::brief) return st;
   if (st.state == ModuleState::live) {
     int ref = 0;
-    auto text = read_line(sys / "refcnt");
+    auto text = read_line(join(sys, "refcnt"));
     if (text && std::from_chars(text->data(), text->data() + text->size(), ref).ec == std::errc())
       st.refcount = ref;
   }
   std::error_code ec;
-  for (const auto &entry : fs::directory_iterator(sys / "parameters", ec)) {
+  // Only full detail lists the parameters: std::filesystem stays off status's path.
+  for (const auto &entry : fs::directory_iterator(fs::path(sys) / "parameters", ec)) {
     if (auto v = read_line(entry.path())) st.parameters[entry.path().filename().string()] = *v;
   }
   return st;

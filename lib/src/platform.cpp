@@ -12,8 +12,6 @@
 
 namespace svsm {
 
-namespace fs = std::filesystem;
-
 std::string_view source_name(Source s) {
   switch (s) {
     case Source::module: return "module";
@@ -81,10 +79,7 @@ std::optional<uint64_t> parse_sysfs_number(std::string_view text, int base) {
 namespace {
 
 using detail::read_file;
-
-fs::path under(const fs::path &root, std::string_view abs) {
-  return root / fs::path(abs).relative_path();
-}
+using detail::under;
 
 std::string why(int err, std::string_view what) {
   if (err == EACCES || err == EPERM) return std::string(what) + ": permission denied (run as root)";
@@ -92,7 +87,7 @@ std::string why(int err, std::string_view what) {
 }
 
 template <typename T>
-Fact<T> number_fact(const fs::path &root, std::string_view path, int base,
+Fact<T> number_fact(const std::string &root, std::string_view path, int base,
                     std::string_view absent) {
   auto r = read_file(under(root, path));
   if (!r.text) {
@@ -104,15 +99,13 @@ Fact<T> number_fact(const fs::path &root, std::string_view path, int base,
   return Fact<T>::of(static_cast<T>(*v), Source::sysfs);
 }
 
-Fact<bool> exists_fact(const fs::path &root, std::string_view path, Source source) {
-  std::error_code ec;
-  bool present = fs::exists(under(root, path), ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    return Fact<bool>::missing(source, why(ec.value(), path));
-  return Fact<bool>::of(present, source);
+Fact<bool> exists_fact(const std::string &root, std::string_view path, Source source) {
+  auto kind = detail::path_kind(under(root, path));
+  if (kind.error) return Fact<bool>::missing(source, why(kind.error, path));
+  return Fact<bool>::of(kind.exists, source);
 }
 
-bool configfs_mounted(const fs::path &root) {
+bool configfs_mounted(const std::string &root) {
   auto r = read_file(under(root, "/proc/mounts"));
   if (!r.text)
     return exists_fact(root, "/sys/kernel/config", Source::configfs).value.value_or(false);
@@ -123,7 +116,7 @@ bool configfs_mounted(const fs::path &root) {
 
 PlatformFacts probe_platform(const PlatformSources &sources) {
   PlatformFacts f;
-  const fs::path &root = sources.root;
+  const std::string &root = sources.root;
 
   if (auto r = read_file(under(root, "/proc/sys/kernel/osrelease")); r.text) {
     auto rel = *r.text;

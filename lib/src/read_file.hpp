@@ -4,9 +4,9 @@
 // docs/benchmarks.md).
 #pragma once
 
-#include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace svsm::detail {
 
@@ -16,9 +16,27 @@ struct ReadResult {
   int error = 0;
 };
 
-ReadResult read_file(const std::filesystem::path &p);
+ReadResult read_file(const std::string &p);
 
 // The first line, without its newline; nothing for an empty or unreadable file.
-std::optional<std::string> read_line(const std::filesystem::path &p);
+std::optional<std::string> read_line(const std::string &p);
+
+// Paths on status's way are strings, joined here and stat()ed: no
+// std::filesystem, whose code would be most of what a probe runs.
+
+// @abs (absolute) in the tree at @root; root "/" (or "") is the real system.
+std::string under(std::string_view root, std::string_view abs);
+
+// @dir / @name as std::filesystem::path's operator/ makes it on Linux.
+std::string join(std::string_view dir, std::string_view name);
+
+// What stat() says of a path. ENOENT and ENOTDIR are no error, only absent
+// (as std::filesystem::exists() has it); any other errno is an error.
+struct PathKind {
+  bool exists = false;
+  bool directory = false;
+  int error = 0;
+};
+PathKind path_kind(const std::string &p);
 
 }  // namespace svsm::detail

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "read_file.hpp"
 #include "svsm/error.hpp"
 #include "svsm/results.hpp"
 #include "svsm_spec.h"
@@ -447,7 +448,7 @@ Fact<TsmInfo> tsm_report_fact(Status &s, const StatusOptions &options) {
     return Fact<TsmInfo>::missing(Source::configfs, "reading privlevel_floor needs root");
   }
   try {
-    return Fact<TsmInfo>::of(tsm_probe(options.platform.root / "sys/kernel/config/tsm/report"),
+    return Fact<TsmInfo>::of(tsm_probe(detail::under(options.platform.root, kTsmReportDir)),
                              Source::configfs);
   } catch (const Error &e) {
     return Fact<TsmInfo>::missing(Source::configfs, e.what());

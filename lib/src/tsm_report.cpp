@@ -19,28 +19,26 @@
 
 namespace svsm {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 constexpr int kAttempts = 3;
 
 // Read a whole attribute; errno on failure.
-int read_attr(const fs::path &p, std::vector<uint8_t> &out) {
+int read_attr(const std::string &p, std::vector<uint8_t> &out) {
   auto r = detail::read_file(p);
   if (!r.text) return r.error;
   out.assign(r.text->begin(), r.text->end());
   return 0;
 }
 
-std::vector<uint8_t> must_read(const fs::path &p, const char *what) {
+std::vector<uint8_t> must_read(const std::string &p, const char *what) {
   std::vector<uint8_t> out;
   if (int err = read_attr(p, out))
-    throw Error(err, fmt::format("configfs-tsm: reading {}", p.string()), what);
+    throw Error(err, fmt::format("configfs-tsm: reading {}", p), what);
   return out;
 }
 
-std::optional<uint64_t> read_number(const fs::path &p) {
+std::optional<uint64_t> read_number(const std::string &p) {
   std::vector<uint8_t> b;
   if (read_attr(p, b)) return std::nullopt;
   uint64_t v = 0;
@@ -50,16 +48,16 @@ std::optional<uint64_t> read_number(const fs::path &p) {
   return v;
 }
 
-void write_attr(const fs::path &p, const void *data, std::size_t len, const std::string &what) {
+void write_attr(const std::string &p, const void *data, std::size_t len, const std::string &what) {
   int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(errno, fmt::format("configfs-tsm: opening {}", p.string()), what);
+  if (fd < 0) throw Error(errno, fmt::format("configfs-tsm: opening {}", p), what);
   ssize_t n = ::write(fd, data, len);
   int err = n < 0 ? errno : (static_cast<std::size_t>(n) != len ? EIO : 0);
   if (::close(fd) != 0 && !err) err = errno;  // binary attributes commit on close
-  if (err) throw Error(err, fmt::format("configfs-tsm: writing {}", p.string()), what);
+  if (err) throw Error(err, fmt::format("configfs-tsm: writing {}", p), what);
 }
 
-void write_text(const fs::path &p, const std::string &text, const std::string &what) {
+void write_text(const std::string &p, const std::string &text, const std::string &what) {
   write_attr(p, text.data(), text.size(), what);
 }
 
@@ -72,10 +70,10 @@ std::string trimmed(std::vector<uint8_t> b) {
 // A report instance of our own, removed on destruction.
 class Instance {
  public:
-  explicit Instance(const fs::path &base) {
+  explicit Instance(const std::string &base) {
     std::random_device rd;
     for (int i = 0;; i++) {
-      dir_ = base / fmt::format("svsmctl-{}-{:08x}", ::getpid(), rd());
+      dir_ = detail::join(base, fmt::format("svsmctl-{}-{:08x}", ::getpid(), rd()));
       if (::mkdir(dir_.c_str(), 0700) == 0) return;
       if (errno != EEXIST || i > 8) {
         const int err = errno;
@@ -84,18 +82,17 @@ class Instance {
                               ? "no report provider is registered (no SEV-SNP guest driver; "
                                 "svsm_diag's emulated SVSM registers one): use --via module"
                               : "";
-        throw Error(
-            err, fmt::format("configfs-tsm: creating the report instance {}", dir_.string()), why);
+        throw Error(err, fmt::format("configfs-tsm: creating the report instance {}", dir_), why);
       }
     }
   }
   ~Instance() { ::rmdir(dir_.c_str()); }
   Instance(const Instance &) = delete;
   Instance &operator=(const Instance &) = delete;
-  [[nodiscard]] fs::path operator/(const char *attr) const { return dir_ / attr; }
+  [[nodiscard]] std::string operator/(const char *attr) const { return dir_ + '/' + attr; }
 
  private:
-  fs::path dir_;
+  std::string dir_;
 };
 
 }  // namespace
@@ -111,24 +108,22 @@ TsmPrivlevelError::TsmPrivlevelError(uint32_t p, uint32_t f)
       privlevel(p),
       floor(f) {}
 
-TsmInfo tsm_probe(const fs::path &base) {
+TsmInfo tsm_probe(const std::string &base) {
   TsmInfo info;
-  std::error_code ec;
-  if (!fs::is_directory(base, ec)) return info;
+  if (!detail::path_kind(base).directory) return info;
   info.present = true;
   Instance inst(base);
   std::vector<uint8_t> b;
   if (read_attr(inst / "provider", b) == 0) info.provider = trimmed(b);
   if (auto floor = read_number(inst / "privlevel_floor"))
     info.privlevel_floor = static_cast<uint32_t>(*floor);
-  info.service_provider = fs::exists(inst / "service_provider", ec);
+  info.service_provider = detail::path_kind(inst / "service_provider").exists;
   return info;
 }
 
-TsmResult tsm_attest(const TsmRequest &req, const fs::path &base) {
-  std::error_code ec;
-  if (!fs::is_directory(base, ec))
-    throw Error(ENOENT, fmt::format("configfs-tsm: {} is absent", base.string()),
+TsmResult tsm_attest(const TsmRequest &req, const std::string &base) {
+  if (!detail::path_kind(base).directory)
+    throw Error(ENOENT, fmt::format("configfs-tsm: {} is absent", base),
                 "the kernel has no configfs-tsm (Linux 6.7+, CONFIG_TSM_REPORTS) or configfs is "
                 "not mounted");
   Instance inst(base);
@@ -137,7 +132,7 @@ TsmResult tsm_attest(const TsmRequest &req, const fs::path &base) {
   if (read_attr(inst / "provider", b) == 0) out.provider = trimmed(b);
   if (auto floor = read_number(inst / "privlevel_floor"))
     out.privlevel_floor = static_cast<uint32_t>(*floor);
-  if (!fs::exists(inst / "service_provider", ec))
+  if (!detail::path_kind(inst / "service_provider").exists)
     throw Error(
         EOPNOTSUPP, "configfs-tsm",
         fmt::format(

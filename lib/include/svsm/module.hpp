@@ -5,7 +5,6 @@
 // on first use.
 #pragma once
 
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,7 +65,7 @@ enum class ModuleDetail { full, brief };
 // (by default /lib/modules/<running kernel>/), as libkmod would find it;
 // nullopt when there is none.
 [[nodiscard]] std::optional<std::string> installed_module_path(
-    const std::string &name = module_name, const std::filesystem::path &modules_dir = {});
+    const std::string &name = module_name, const std::string &modules_dir = {});
 
 // The module's parameters and their types ("bool", "uint", "charp", ...),
 // from the module file (modinfo's parm and parmtype).

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -50,7 +49,7 @@ struct CpuidInfo {
 // Where the files live (tests point root at a fake tree) and how to run
 // CPUID (tests replace it).
 struct PlatformSources {
-  std::filesystem::path root = "/";
+  std::string root = "/";
   std::function<std::optional<CpuidInfo>()> cpuid;  // empty: the real instruction
 };
 

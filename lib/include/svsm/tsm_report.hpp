@@ -9,7 +9,6 @@
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +30,7 @@ struct TsmInfo {
 };
 
 // Throws svsm::Error when the directory exists but cannot be used.
-[[nodiscard]] TsmInfo tsm_probe(const std::filesystem::path &base = kTsmReportDir);
+[[nodiscard]] TsmInfo tsm_probe(const std::string &base = kTsmReportDir);
 
 struct TsmRequest {
   std::array<uint8_t, 64> nonce{};
@@ -62,7 +61,6 @@ inline constexpr const char *kTsmOutblobOperation = "configfs-tsm outblob";
 
 // Throws TsmPrivlevelError, or svsm::Error with the errno of the step that
 // failed (EBUSY when another writer kept changing the instance).
-[[nodiscard]] TsmResult tsm_attest(const TsmRequest &req,
-                                   const std::filesystem::path &base = kTsmReportDir);
+[[nodiscard]] TsmResult tsm_attest(const TsmRequest &req, const std::string &base = kTsmReportDir);
 
 }  // namespace svsm
