@@ -22,7 +22,8 @@ ReadResult read_file(const std::string &p);
 std::optional<std::string> read_line(const std::string &p);
 
 // Paths on status's way are strings, joined here and stat()ed: no
-// std::filesystem, whose code would be most of what a probe runs.
+// std::filesystem, whose path parsing was a third of the code status's
+// probes ran (a profile in the TCG guest).
 
 // @abs (absolute) in the tree at @root; root "/" (or "") is the real system.
 std::string under(std::string_view root, std::string_view abs);
