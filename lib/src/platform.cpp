@@ -132,7 +132,9 @@ PlatformFacts probe_platform(const PlatformSources &sources) {
                 ? Fact<CpuidInfo>::of(*cpuid, Source::cpuid)
                 : Fact<CpuidInfo>::missing(Source::cpuid, "the CPUID instruction is not available");
 
-  if (auto r = read_file(under(root, "/proc/cpuinfo")); r.text)
+  // The first CPU's record (up to its blank line) is all the parser reads:
+  // the kernel need not format one for every CPU.
+  if (auto r = read_file(under(root, "/proc/cpuinfo"), "\n\n"); r.text)
     f.cpu_flags =
         Fact<std::vector<std::string>>::of(parse_cpuinfo_sev_flags(*r.text), Source::cpuinfo);
   else

@@ -10,15 +10,18 @@
 
 namespace svsm::detail {
 
-ReadResult read_file(const std::string &p) {
+ReadResult read_file(const std::string &p, std::string_view until) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {std::nullopt, errno};
   std::string text;
   char buf[4096];
+  const size_t piece = until.empty() ? sizeof(buf) : 1024;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
+    ssize_t n = ::read(fd, buf, piece);
     if (n > 0) {
+      const size_t from = text.size() < until.size() ? 0 : text.size() - until.size();
       text.append(buf, static_cast<size_t>(n));
+      if (!until.empty() && text.find(until, from) != std::string::npos) break;
     } else if (n == 0) {
       break;
     } else if (errno != EINTR) {

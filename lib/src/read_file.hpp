@@ -16,7 +16,10 @@ struct ReadResult {
   int error = 0;
 };
 
-ReadResult read_file(const std::string &p);
+// With @until, reading stops once the text holds it, in pieces small enough
+// that a seq_file (/proc/cpuinfo: a record per CPU) makes little more than
+// the records read.
+ReadResult read_file(const std::string &p, std::string_view until = {});
 
 // The first line, without its newline; nothing for an empty or unreadable file.
 std::optional<std::string> read_line(const std::string &p);

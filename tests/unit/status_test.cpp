@@ -2,10 +2,18 @@
 // What svsmctl status concludes from what userspace can read, with fake
 // /proc, /sys and CPUID: each fact's source, and "unknown" with a reason
 // instead of a false "none".
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "svsm/status.hpp"
 
@@ -151,6 +159,33 @@ TEST_F(FakeMachine, GarbageInSysfsIsUnknownWithTheFileNamed) {
   EXPECT_NE(s.vmpl.unknown.find("/sys/devices/system/cpu/sev/vmpl: unexpected contents"),
             std::string::npos)
       << s.vmpl.unknown;
+}
+
+// /proc/cpuinfo is read to the end of the first CPU's record only, so the
+// kernel formats no record for each of hundreds of CPUs. A FIFO stands in
+// for it: its writer holds it open after one record, and a reader that
+// wanted more would wait until the writer gives up and closes it.
+TEST_F(FakeMachine, CpuinfoIsReadToTheFirstRecordsEndOnly) {
+  const auto path = root_ / "proc/cpuinfo";
+  fs::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::promise<void> done;
+  std::atomic<bool> gave_up{false};
+  std::thread writer([&path, &gave_up, finished = done.get_future()] {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const std::string record = "processor\t: 0\nflags\t\t: fpu sev sev_es sev_snp svsm\n\n";
+    if (::write(fd, record.data(), record.size()) < 0) std::perror("write");
+    if (finished.wait_for(std::chrono::seconds(10)) == std::future_status::timeout) gave_up = true;
+    ::close(fd);
+  });
+  auto s = status();
+  done.set_value();
+  writer.join();
+  EXPECT_FALSE(gave_up) << "status read /proc/cpuinfo past the first record";
+  ASSERT_TRUE(s.platform.cpu_flags.known());
+  EXPECT_EQ(*s.platform.cpu_flags.value,
+            (std::vector<std::string>{"sev", "sev_es", "sev_snp", "svsm"}));
 }
 
 TEST_F(FakeMachine, UnreadableCpuinfoIsUnknown) {
