@@ -215,19 +215,17 @@ std::unique_ptr<Cli> make_cli(std::string_view only) {
   return cli;
 }
 
-// Whether @name is the command given (the tree may hold no other).
-bool given(const CLI::App &app, std::string_view name) {
-  for (const auto *sub : app.get_subcommands())
-    if (sub->get_name() == name) return true;
-  return false;
+// The command given, "" for none (the tree may hold no other).
+std::string given(const CLI::App &app) {
+  for (const auto *sub : app.get_subcommands({}))
+    if (sub->parsed()) return sub->get_name();
+  return {};
 }
 
 // The man page of the command given ("svsmctl-call(8)"), or svsmctl(8).
-std::string man_hint(CLI::App &app) {
-  for (const auto *sub : app.get_subcommands({}))
-    if (sub->parsed())
-      return fmt::format("see 'svsmctl {} --help' or the manual page svsmctl-{}(8)",
-                         sub->get_name(), sub->get_name());
+std::string man_hint(const CLI::App &app) {
+  if (auto name = given(app); !name.empty())
+    return fmt::format("see 'svsmctl {} --help' or the manual page svsmctl-{}(8)", name, name);
   return "see 'svsmctl --help' or the manual page svsmctl(8)";
 }
 
@@ -246,7 +244,7 @@ int parse_error(Cli &cli, const CLI::ParseError &e, std::optional<std::string_vi
   if (app.exit(e) == 0) return exit_ok;
   std::fprintf(stderr, "hint: %s\n", man_hint(app).c_str());
   // A monitoring plugin reports bad arguments as UNKNOWN, on stdout.
-  if (given(app, "check")) return check_usage_error(cli.g, e.what());
+  if (given(app) == "check") return check_usage_error(cli.g, e.what());
   return exit_usage;
 }
 
@@ -293,7 +291,7 @@ int run(int argc, char **argv) {
     return exit_usage;
   }
 
-  const int usage_code = given(app, "check") ? 3 : exit_usage;
+  const int usage_code = given(app) == "check" ? 3 : exit_usage;
   try {
     return (*runner)(g, out);
   } catch (const UsageError &e) {

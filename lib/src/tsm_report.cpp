@@ -89,7 +89,7 @@ class Instance {
   ~Instance() { ::rmdir(dir_.c_str()); }
   Instance(const Instance &) = delete;
   Instance &operator=(const Instance &) = delete;
-  [[nodiscard]] std::string operator/(const char *attr) const { return dir_ + '/' + attr; }
+  [[nodiscard]] std::string operator/(const char *attr) const { return detail::join(dir_, attr); }
 
  private:
   std::string dir_;
