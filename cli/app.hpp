@@ -40,7 +40,9 @@ class Registry {
 };
 
 // Each command's options, nested commands and runner, added to its
-// subcommand (named and described in app.cpp's command table).
+// subcommand (named and described in app.cpp's command table). A command
+// the table calls bare is also added with a null @sub, for a line that
+// names it alone: it registers its runner and declares nothing.
 void add_status(CLI::App *sub, Registry &reg);
 void add_cpus(CLI::App *sub, Registry &reg);
 void add_protocols(CLI::App *sub, Registry &reg);

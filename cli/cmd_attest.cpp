@@ -320,6 +320,8 @@ int run_attest(const AttestOptions &o, const GlobalOptions &g, Output &out) {
 
 void add_attest(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<AttestOptions>();
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_attest(*o, g, out); });
+  if (!sub) return;  // a bare line: the defaults stand
   sub->add_option("--service", o->service,
                   "Attest one service: vtpm, uefi-mm or a GUID (default: all services)");
   sub->add_option("--manifest-version", o->manifest_version,
@@ -353,7 +355,6 @@ void add_attest(CLI::App *sub, Registry &reg) {
       sub->add_flag("--verify", o->verify,
                     "Verify the report: REPORT_DATA, signature, AMD chain, TCB, expectations");
   add_verify_options(sub, o->v, verify);
-  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_attest(*o, g, out); });
 }
 
 }  // namespace svsmctl

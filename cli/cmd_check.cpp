@@ -314,6 +314,8 @@ int check_usage_error(const GlobalOptions &g, const std::string &message) {
 
 void add_check(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<CheckOptions>();
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_check(*o, g, out); });
+  if (!sub) return;  // a bare line: the defaults stand
   sub->add_option("--expect-vmpl", o->expect_vmpl, "CRITICAL unless the guest runs at this VMPL")
       ->type_name("N")
       ->transform(number_validator(3));
@@ -328,7 +330,6 @@ void add_check(CLI::App *sub, Registry &reg) {
       ->type_name("SECONDS")
       ->transform(number_validator(86400))
       ->capture_default_str();
-  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_check(*o, g, out); });
 }
 
 }  // namespace svsmctl

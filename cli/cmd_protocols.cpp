@@ -52,10 +52,11 @@ int run_protocols(const ProtocolsOptions &o, const GlobalOptions &g, Output &out
 
 void add_protocols(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<ProtocolsOptions>();
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_protocols(*o, g, out); });
+  if (!sub) return;  // a bare line: the defaults stand
   sub->add_option("--cpu", o->cpu.cpu, "CPU to ask on (default: the first online CPU)")
       ->type_name("N")
       ->transform(number_validator(UINT32_MAX));
-  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_protocols(*o, g, out); });
 }
 
 }  // namespace svsmctl

@@ -78,8 +78,8 @@ int run_remap(const RemapOptions &o, const GlobalOptions &g, Output &out) {
 
 void add_remap(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<RemapOptions>();
-  add_cpu_options(sub, o->cpu, "test");
   reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_remap(*o, g, out); });
+  if (sub) add_cpu_options(sub, o->cpu, "test");  // a bare line: the defaults stand
 }
 
 }  // namespace svsmctl

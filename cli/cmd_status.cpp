@@ -83,6 +83,8 @@ int run_status(const StatusOptions &o, const GlobalOptions &g, Output &out) {
 
 void add_status(CLI::App *sub, Registry &reg) {
   auto o = std::make_shared<StatusOptions>();
+  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_status(*o, g, out); });
+  if (!sub) return;  // a bare line: the defaults stand
   sub->add_option("-f,--format", o->format, "Output format: text, json or prometheus")
       ->check(CLI::IsMember({"text", "json", "prometheus"}))
       ->capture_default_str();
@@ -95,7 +97,6 @@ void add_status(CLI::App *sub, Registry &reg) {
   sub->add_flag("--all-cpus", o->all_cpus,
                 "Ask whether the SVSM responds on every online CPU, not only on svsmctl's own")
       ->excludes(no_query);
-  reg.add(sub, [o](const GlobalOptions &g, Output &out) { return run_status(*o, g, out); });
 }
 
 }  // namespace svsmctl

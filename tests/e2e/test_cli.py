@@ -315,6 +315,15 @@ def test_check_json(emu):
 
 # ---- status beyond the thin slice ----
 
+@pytest.mark.parametrize("command", ["status", "check", "protocols"])
+def test_command_named_alone_answers_as_the_parser_would(emu, command):
+    # A bare command line runs without CLI11 (app.cpp); "--color auto", the
+    # default, sends the same line through it. One CPU, so both name it.
+    bare = emu.run(f"taskset -c 0 svsmctl {command}")
+    parsed = emu.run(f"taskset -c 0 svsmctl --color auto {command}")
+    assert bare.out and (bare.rc, bare.out, bare.err) == (parsed.rc, parsed.out, parsed.err)
+
+
 def test_status_prometheus(emu):
     text = run(emu, "status", "--format", "prometheus").out
     assert "svsmctl_svsm_present 1" in text

@@ -436,6 +436,41 @@ TEST(NumberOptions, EveryRowOfTheCliNumbersTable) {
   EXPECT_GE(rows, 100);
 }
 
+struct Answer {
+  int rc;
+  std::string out, err;
+  bool operator==(const Answer &) const = default;
+};
+
+Answer answer(std::vector<std::string> args) {
+  args.insert(args.begin(), "svsmctl");
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  Answer a;
+  a.rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
+  a.out = testing::internal::GetCapturedStdout();
+  a.err = testing::internal::GetCapturedStderr();
+  return a;
+}
+
+// A command named alone runs without the parser when app.cpp's table calls
+// it bare; "--color auto" (the default) sends the same line through CLI11.
+// A command wrongly called bare would run with no arguments where the parser
+// refuses the line.
+TEST(BareCommand, AnswersAsTheParserWould) {
+  for (std::string name : {"status", "cpus", "protocols", "call", "remap-ca", "attest", "verify",
+                           "explain", "check", "module", "completion"}) {
+    SCOPED_TRACE(name);
+    auto bare = answer({name});
+    auto parsed = answer({"--color", "auto", name});
+    EXPECT_EQ(bare.rc, parsed.rc);
+    EXPECT_EQ(bare.out, parsed.out);
+    EXPECT_EQ(bare.err, parsed.err);
+  }
+}
+
 TEST(Messages, EmptyRegisterIsNotReadAsZero) {
   auto r = run_err({"call", "core", "query-protocol", "--rcx", ""});
   EXPECT_EQ(r.rc, 2);
