@@ -215,11 +215,6 @@ SnpReport parse_snp_report(std::span<const uint8_t> bytes) {
   return r;
 }
 
-bool report_binds(const SnpReport &report, std::span<const uint8_t> nonce,
-                  std::span<const uint8_t> manifest) {
-  return report.report_data == sha512_concat(nonce, manifest);
-}
-
 // ---------------------------------------------------------------- hex
 
 std::string to_hex(std::span<const uint8_t> bytes) {

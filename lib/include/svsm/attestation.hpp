@@ -159,9 +159,13 @@ inline constexpr std::string_view kEmulatedReportMarker = "EMULATED SVSM REPORT"
 
 [[nodiscard]] SnpReport parse_snp_report(std::span<const uint8_t> bytes);
 
-// True if report.report_data == SHA-512(nonce || manifest).
-[[nodiscard]] bool report_binds(const SnpReport &report, std::span<const uint8_t> nonce,
-                                std::span<const uint8_t> manifest);
+// True if report.report_data == SHA-512(nonce || manifest). Inline, so that
+// svsm_core leaves SHA-512 to whoever calls it: the plugin loader (svsm) or
+// OpenSSL itself (svsm_direct), whichever the program links.
+[[nodiscard]] inline bool report_binds(const SnpReport &report, std::span<const uint8_t> nonce,
+                                       std::span<const uint8_t> manifest) {
+  return report.report_data == sha512_concat(nonce, manifest);
+}
 
 // ---- Hex.
 
