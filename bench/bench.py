@@ -361,6 +361,12 @@ def main() -> int:
     ap.add_argument("--render", type=Path,
                     help="only write the report and plot again from this run's JSON")
     args = ap.parse_args()
+    for name in ("out", "before", "render"):
+        if getattr(args, name):
+            setattr(args, name, getattr(args, name).resolve())
+    # Commands run from the top of the tree, so the report names them as a
+    # reader runs them (build/cli/svsmctl), not by this machine's paths.
+    os.chdir(ROOT)
     if args.render:
         return render(json.loads(args.render.read_text()), args.out or args.render.parent, args.before)
 
@@ -372,7 +378,7 @@ def main() -> int:
     rounds = args.rounds or (1 if smoke else 11)
     runs = 1 if smoke else 3
     slices = 1 if smoke else 5
-    build = vmlib.build_dir()
+    build = Path(os.path.relpath(vmlib.build_dir()))
     out = args.out or (build / "bench-smoke" if smoke else ROOT / "docs")
     out.mkdir(parents=True, exist_ok=True)
 
