@@ -426,7 +426,8 @@ def render(data: dict, out: Path, before_json: Path | None) -> int:
     if not (out / "benchmarks.json").exists():
         (out / "benchmarks.json").write_text(json.dumps(data, indent=1) + "\n")
     before = json.loads(before_json.read_text()) if before_json else None
-    (out / "benchmarks.md").write_text(report.render(data, before, str(before_json or "")))
+    before_name = os.path.relpath(before_json, ROOT) if before_json else ""
+    (out / "benchmarks.md").write_text(report.render(data, before, before_name))
     subprocess.run([sys.executable, str(ROOT / "bench" / "plot.py"), str(out / "benchmarks.json"),
                     str(out / "benchmarks-scaling.png")], check=True)
     print(f"bench: wrote {out / 'benchmarks.md'} and {out / 'benchmarks-scaling.png'}", file=sys.stderr)
