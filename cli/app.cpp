@@ -294,13 +294,23 @@ int dispatch(const Runner *runner, const GlobalOptions &g, std::string_view comm
 
 }  // namespace
 
+bool asks_version(int argc, char **argv) {
+  return argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0);
+}
+
+// Same text as CLI11's version flag; one write(), no stdio buffer to flush.
+int print_version() {
+  char line[64];
+  const int n = std::snprintf(line, sizeof(line), "svsmctl %s\n", svsm::version);
+  if (n > 0 && ::write(STDOUT_FILENO, line, static_cast<size_t>(n)) == n) return exit_ok;
+  std::fprintf(stderr, "svsmctl: cannot print the version: %s\n", std::strerror(errno));
+  return exit_failure;
+}
+
 int run(int argc, char **argv) {
   // A lone --version answers before the command tree is built: scripts ask
-  // it often. Same text as CLI11's version flag.
-  if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0)) {
-    std::printf("svsmctl %s\n", svsm::version);
-    return exit_ok;
-  }
+  // it often.
+  if (asks_version(argc, argv)) return print_version();
   // "svsmctl status", the line a fleet runs every minute, is a bare command
   // and nothing else: every option keeps its default, as the parser would
   // leave it, so there is nothing to parse (the unit tests compare the two).

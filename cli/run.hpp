@@ -20,4 +20,10 @@ enum ExitCode : int {
 // The whole program, without exit(): returns the exit status.
 int run(int argc, char **argv);
 
+// A line that only asks for the version ("svsmctl --version" or "-V"), and
+// its answer on stdout, with the exit status. Neither needs C++ static
+// initialisation: main.cpp answers before it.
+bool asks_version(int argc, char **argv);
+int print_version();
+
 }  // namespace svsmctl

@@ -2,7 +2,9 @@
 // svsmctl's renderers against hand-written golden files, the JSON keys the
 // man page promises, the field printer, and the exit codes of command-line
 // mistakes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -204,6 +206,24 @@ TEST(ExitCodes, HelpAndVersionAreSuccess) {
   EXPECT_EQ(run({"--help"}), 0);
   EXPECT_EQ(run({"--version"}), 0);
   EXPECT_EQ(run({"call", "--help"}), 0);
+}
+
+TEST(ExitCodes, VersionThatCannotBeWrittenIsAFailure) {
+  int saved = ::dup(STDOUT_FILENO);
+  int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(full, 0);
+  ASSERT_EQ(::dup2(full, STDOUT_FILENO), STDOUT_FILENO);
+  char arg0[] = "svsmctl", arg1[] = "--version";
+  char *argv[] = {arg0, arg1, nullptr};
+  testing::internal::CaptureStderr();
+  int rc = svsmctl::run(2, argv);
+  std::string err = testing::internal::GetCapturedStderr();
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  ::close(full);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("cannot print the version: No space left on device"), std::string::npos)
+      << err;
 }
 
 TEST(ExitCodes, UsageErrorsAreTwo) {
