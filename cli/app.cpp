@@ -302,7 +302,9 @@ bool asks_version(int argc, char **argv) {
 int print_version() {
   char line[64];
   const int n = std::snprintf(line, sizeof(line), "svsmctl %s\n", svsm::version);
-  if (n > 0 && ::write(STDOUT_FILENO, line, static_cast<size_t>(n)) == n) return exit_ok;
+  if (n > 0 && static_cast<size_t>(n) < sizeof(line) &&
+      ::write(STDOUT_FILENO, line, static_cast<size_t>(n)) == n)
+    return exit_ok;
   std::fprintf(stderr, "svsmctl: cannot print the version: %s\n", std::strerror(errno));
   return exit_failure;
 }

@@ -189,17 +189,28 @@ TEST(StatusJson, UnknownHasReasonAndNullValue) {
   EXPECT_EQ(doc["cvm_type"]["note"], "from CPU flags only: SEV_STATUS was not readable");
 }
 
-// Exit codes of command-line mistakes, through the real parser.
-int run(std::vector<std::string> args) {
+// A run of svsmctl through the real parser: exit status, stdout, stderr.
+struct Answer {
+  int rc;
+  std::string out, err;
+};
+
+Answer answer(std::vector<std::string> args) {
   args.insert(args.begin(), "svsmctl");
   std::vector<char *> argv;
   for (auto &a : args) argv.push_back(a.data());
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
-  int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
-  testing::internal::GetCapturedStdout();
-  testing::internal::GetCapturedStderr();
-  return rc;
+  Answer a;
+  a.rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
+  a.out = testing::internal::GetCapturedStdout();
+  a.err = testing::internal::GetCapturedStderr();
+  return a;
+}
+
+// Exit codes of command-line mistakes.
+int run(std::vector<std::string> args) {
+  return answer(std::move(args)).rc;
 }
 
 TEST(ExitCodes, HelpAndVersionAreSuccess) {
@@ -405,23 +416,6 @@ TEST(ExitCodes, MissingDeviceIsUnavailable) {
 
 namespace {
 
-struct Ran {
-  int rc;
-  std::string err;
-};
-
-// A run through the real parser, with what it printed on stderr.
-Ran run_err(std::vector<std::string> args) {
-  args.insert(args.begin(), "svsmctl");
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  int rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
-  testing::internal::GetCapturedStdout();
-  return {rc, testing::internal::GetCapturedStderr()};
-}
-
 // Shell words: split at spaces, '' is an empty argument.
 std::vector<std::string> words(const std::string &line) {
   std::vector<std::string> out;
@@ -448,31 +442,12 @@ TEST(NumberOptions, EveryRowOfTheCliNumbersTable) {
     for (std::string c; std::getline(cs, c, '\t');) cells.push_back(c);
     ASSERT_EQ(cells.size(), 4u) << line;
     SCOPED_TRACE(cells[0] + ": svsmctl " + cells[1]);
-    auto r = run_err(words(cells[1]));
+    auto r = answer(words(cells[1]));
     EXPECT_EQ(r.rc, std::stoi(cells[2]));
     EXPECT_NE(r.err.find(cells[3]), std::string::npos) << r.err;
     rows++;
   }
   EXPECT_GE(rows, 100);
-}
-
-struct Answer {
-  int rc;
-  std::string out, err;
-  bool operator==(const Answer &) const = default;
-};
-
-Answer answer(std::vector<std::string> args) {
-  args.insert(args.begin(), "svsmctl");
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  Answer a;
-  a.rc = svsmctl::run(static_cast<int>(argv.size()), argv.data());
-  a.out = testing::internal::GetCapturedStdout();
-  a.err = testing::internal::GetCapturedStderr();
-  return a;
 }
 
 // A command named alone runs without the parser when app.cpp's table calls
@@ -492,13 +467,13 @@ TEST(BareCommand, AnswersAsTheParserWould) {
 }
 
 TEST(Messages, EmptyRegisterIsNotReadAsZero) {
-  auto r = run_err({"call", "core", "query-protocol", "--rcx", ""});
+  auto r = answer({"call", "core", "query-protocol", "--rcx", ""});
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("--rcx '': empty"), std::string::npos) << r.err;
 }
 
 TEST(Messages, DeviceGivenIsTheDeviceNamed) {
-  auto r = run_err({"--device", "/nonexistent/svsm_diag", "cpus"});
+  auto r = answer({"--device", "/nonexistent/svsm_diag", "cpus"});
   EXPECT_EQ(r.rc, 4);
   EXPECT_NE(r.err.find("open /nonexistent/svsm_diag: No such file or directory"), std::string::npos)
       << r.err;
@@ -508,7 +483,7 @@ TEST(Messages, DeviceGivenIsTheDeviceNamed) {
 }
 
 TEST(Messages, DeviceThatIsNotSvsmDiag) {
-  auto r = run_err({"--device", "/dev/null", "cpus"});
+  auto r = answer({"--device", "/dev/null", "cpus"});
   EXPECT_EQ(r.rc, 4);
   EXPECT_NE(r.err.find("/dev/null: not an svsm_diag device"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("hint: --device /dev/null"), std::string::npos) << r.err;
@@ -517,31 +492,31 @@ TEST(Messages, DeviceThatIsNotSvsmDiag) {
 }
 
 TEST(Messages, EmptyDeviceIsAUsageError) {
-  auto r = run_err({"--device", "", "cpus"});
+  auto r = answer({"--device", "", "cpus"});
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("--device '': empty"), std::string::npos) << r.err;
 }
 
 TEST(Messages, UsageErrorsPointAtTheCommandsManPage) {
-  auto r = run_err({"call", "core", "frobnicate"});
+  auto r = answer({"call", "core", "frobnicate"});
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("svsmctl-call(8)"), std::string::npos) << r.err;
-  r = run_err({"explain", "1", "--call", "remap-ca"});
+  r = answer({"explain", "1", "--call", "remap-ca"});
   EXPECT_NE(r.err.find("svsmctl-explain(8)"), std::string::npos) << r.err;
-  r = run_err({"protocols", "--cpu", "x"});  // caught by the parser
+  r = answer({"protocols", "--cpu", "x"});  // caught by the parser
   EXPECT_NE(r.err.find("svsmctl-protocols(8)"), std::string::npos) << r.err;
 }
 
 TEST(Messages, RefusedCallIsNamedInWords) {
-  auto r = run_err({"call", "9", "0"});
+  auto r = answer({"call", "9", "0"});
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(
       r.err.find("protocol 9 call 0, which svsmctl does not know, can change guest or SVSM state"),
       std::string::npos)
       << r.err;
-  r = run_err({"call", "core", "77"});
+  r = answer({"call", "core", "77"});
   EXPECT_NE(r.err.find("core call 77, which svsmctl does not know,"), std::string::npos) << r.err;
-  r = run_err({"call", "core", "pvalidate"});
+  r = answer({"call", "core", "pvalidate"});
   EXPECT_NE(r.err.find("core pvalidate can change"), std::string::npos) << r.err;
 }
 
